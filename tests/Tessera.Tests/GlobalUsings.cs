@@ -1,0 +1,4 @@
+global using TorchSharp;
+global using TorchSharp.Modules;
+global using Xunit;
+global using static TorchSharp.torch;
