@@ -21,18 +21,20 @@ internal static class DataFiles
         {
             return raw;
         }
+        // ISIZE (the last 4 bytes) is the decompressed length mod 2^32: the buffer's first size, capped because a
+        // truncated file ends in arbitrary bytes (the buffer grows when the guess is too small).
+        long isize = raw.Length >= 18 ? BinaryPrimitives.ReadUInt32LittleEndian(raw.AsSpan(raw.Length - 4)) : 0;
+        int expected = (int)Math.Min(isize, Math.Min(8L * raw.Length + 4096, Array.MaxLength));
         byte[] data;
         try
         {
             using var input = new MemoryStream(raw, writable: false);
             using var gzip = new GZipStream(input, CompressionMode.Decompress);
-            using var output = new MemoryStream(capacity: raw.Length * 4);
-            gzip.CopyTo(output);
-            data = output.ToArray();
+            data = ReadAll(gzip, expected);
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
-            throw new InputException($"{path} is a corrupt gzip file ({e.Message}). Download it again.", e);
+            throw new InputException($"{path} is a truncated or corrupt gzip file ({e.Message}). Download it again.", e);
         }
         if (raw.Length < 18 || !TrailerMatches(raw, data))
         {
@@ -41,6 +43,35 @@ internal static class DataFiles
                 "it decompresses to (an interrupted download?). Download it again.");
         }
         return data;
+    }
+
+    /// <summary>Reads a stream to its end into an array, starting with room for <paramref name="expected"/> bytes.</summary>
+    private static byte[] ReadAll(Stream stream, int expected)
+    {
+        var buffer = new byte[Math.Max(expected, 4096)];
+        int length = 0;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (buffer.Length == Array.MaxLength)
+                {
+                    throw new InvalidDataException("the data decompresses to more than 2 GB");
+                }
+                Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, Array.MaxLength));
+            }
+            int read = stream.Read(buffer, length, buffer.Length - length);
+            if (read == 0)
+            {
+                break;
+            }
+            length += read;
+        }
+        if (length != buffer.Length)
+        {
+            Array.Resize(ref buffer, length);
+        }
+        return buffer;
     }
 
     /// <summary>The gzip trailer is CRC-32 then ISIZE (length mod 2^32), little endian, in the last 8 bytes.
@@ -52,14 +83,24 @@ internal static class DataFiles
         return size == (uint)data.Length && crc == Crc32(data);
     }
 
-    /// <summary>CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as used by gzip.</summary>
+    /// <summary>CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as used by gzip; slicing-by-8.</summary>
     public static uint Crc32(ReadOnlySpan<byte> data)
     {
-        uint[] table = CrcTable.Values;
+        uint[] t = CrcTable.Values;   // 8 tables of 256 entries
         uint crc = 0xFFFFFFFFu;
+        while (data.Length >= 8)
+        {
+            uint lo = crc ^ BinaryPrimitives.ReadUInt32LittleEndian(data);
+            uint hi = BinaryPrimitives.ReadUInt32LittleEndian(data[4..]);
+            crc = t[7 * 256 + (lo & 0xFF)] ^ t[6 * 256 + ((lo >> 8) & 0xFF)]
+                ^ t[5 * 256 + ((lo >> 16) & 0xFF)] ^ t[4 * 256 + (lo >> 24)]
+                ^ t[3 * 256 + (hi & 0xFF)] ^ t[2 * 256 + ((hi >> 8) & 0xFF)]
+                ^ t[1 * 256 + ((hi >> 16) & 0xFF)] ^ t[hi >> 24];
+            data = data[8..];
+        }
         foreach (byte b in data)
         {
-            crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+            crc = t[(crc ^ b) & 0xFF] ^ (crc >> 8);
         }
         return ~crc;
     }
@@ -73,7 +114,7 @@ internal static class DataFiles
 
         private static uint[] Build()
         {
-            var table = new uint[256];
+            var table = new uint[8 * 256];
             for (uint n = 0; n < 256; n++)
             {
                 uint c = n;
@@ -82,6 +123,14 @@ internal static class DataFiles
                     c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
                 }
                 table[n] = c;
+            }
+            for (int n = 0; n < 256; n++)
+            {
+                for (int k = 1; k < 8; k++)
+                {
+                    uint previous = table[(k - 1) * 256 + n];
+                    table[k * 256 + n] = (previous >> 8) ^ table[previous & 0xFF];
+                }
             }
             return table;
         }

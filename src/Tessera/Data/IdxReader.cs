@@ -110,14 +110,23 @@ public static class IdxReader
     private static Tensor ImagesToTensor(Idx idx)
     {
         long n = idx.Dims[0], h = idx.Dims[1], w = idx.Dims[2];
+        if (n == 0)
+        {
+            return torch.empty([0, 1, h, w], ScalarType.Float32);   // frombuffer rejects an empty window
+        }
         using Tensor bytes = torch.frombuffer(idx.Data, ScalarType.Byte, count: n * h * w, offset: idx.Offset);
         using Tensor shaped = bytes.reshape(n, 1, h, w);
-        using Tensor floats = shaped.to_type(ScalarType.Float32);
-        return floats.div(255f);
+        Tensor floats = shaped.to_type(ScalarType.Float32);
+        floats.div_(255f);
+        return floats;
     }
 
     private static Tensor LabelsToTensor(Idx idx)
     {
+        if (idx.Dims[0] == 0)
+        {
+            return torch.empty([0], ScalarType.Int64);
+        }
         using Tensor bytes = torch.frombuffer(idx.Data, ScalarType.Byte, count: idx.Dims[0], offset: idx.Offset);
         return bytes.to_type(ScalarType.Int64);
     }
@@ -151,7 +160,7 @@ public static class IdxReader
                 $"{path} is truncated: it ends after {data.Length} bytes, inside its {headerBytes}-byte IDX header.");
         }
         var dims = new int[rank];
-        long payload = 1;
+        Int128 payload = 1;   // up to (2^31)^3: no overflow
         for (int i = 0; i < rank; i++)
         {
             dims[i] = DataFiles.ReadInt32BigEndian(data, 4 + 4 * i);
@@ -161,7 +170,7 @@ public static class IdxReader
             }
             payload *= dims[i];
         }
-        long actual = data.Length - headerBytes;
+        Int128 actual = data.Length - headerBytes;
         string shape = string.Join(" x ", dims);
         if (actual < payload)
         {

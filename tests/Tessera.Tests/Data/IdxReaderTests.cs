@@ -155,6 +155,40 @@ public sealed class IdxReaderTests : TempDirTest
     }
 
     [Fact]
+    public void ReadLabels_ZeroLabels_EmptyTensor()
+    {
+        string path = Write("labels", IdxLabels([]));
+
+        using Tensor labels = IdxReader.ReadLabels(path);
+
+        Assert.Equal([0L], labels.shape);
+    }
+
+    [Fact]
+    public void ReadImages_HugeDimsInHeader_ReportsTruncationWithoutOverflow()
+    {
+        string path = Write("images", Idx(ImagesMagic, [int.MaxValue, int.MaxValue, int.MaxValue], Pattern(10, 1)));
+
+        var e = Assert.Throws<InputException>(() => IdxReader.ReadImages(path));
+
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
+    public void ReadImages_GzipWithCorruptedCrc_Rejected()
+    {
+        // Flip one bit of the stored CRC-32 (the 8th byte from the end): the data still inflates, the check must fail.
+        byte[] gz = Gzip(IdxImages(2, 2, 3, Pixels));
+        gz[^8] ^= 0x01;
+        string path = Write("images.gz", gz);
+
+        var e = Assert.Throws<InputException>(() => IdxReader.ReadImages(path));
+
+        Assert.Contains(path, e.Message);
+        Assert.Contains("truncated or corrupt gzip", e.Message);
+    }
+
+    [Fact]
     public void ReadLabels_MissingFile_NamesPath()
     {
         string path = Path.Combine(Dir, "nope-labels");
