@@ -1,0 +1,3 @@
+using Tessera.Cli;
+
+return TesseraApp.Run(args);

@@ -1,0 +1,44 @@
+using Spectre.Console;
+using Spectre.Console.Cli;
+using Tessera.Cli.Commands;
+
+namespace Tessera.Cli;
+
+/// <summary>The <c>tessera</c> command line. Exit codes: 0 ok, 1 run failed, 2 bad config or input.</summary>
+public static class TesseraApp
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadInput = 2;
+
+    public static void Configure(IConfigurator config)
+    {
+        config.SetApplicationName("tessera");
+        config.AddCommand<ListCommand>("list").WithDescription("Methods and their presets.");
+        config.AddCommand<RunCommand>("run").WithDescription("Run a method: tessera run <method> [--preset p] [--config f] [--set k=v]...")
+            .WithExample("run", "classify")
+            .WithExample("run", "classify", "--preset", "small", "--set", "data.dataset=fashion-mnist");
+        config.AddCommand<PlotCommand>("plot").WithDescription("Redraw a run's figures from its metrics.jsonl.");
+        config.AddCommand<DataCommand>("data").WithDescription("Which datasets are found where, and how to get the missing ones.");
+        config.AddCommand<QuickstartCommand>("quickstart").WithDescription("Run every method's quick check and print one table.");
+    }
+
+    public static int Run(string[] args)
+    {
+        var app = new CommandApp();
+        app.Configure(config =>
+        {
+            Configure(config);
+            config.PropagateExceptions();
+        });
+        try
+        {
+            return app.Run(args);
+        }
+        catch (CommandAppException e)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return BadInput;
+        }
+    }
+}

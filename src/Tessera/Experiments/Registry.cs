@@ -1,0 +1,16 @@
+
+
+namespace Tessera.Experiments;
+
+/// <summary>Every method the toolkit runs, by name.</summary>
+public static class Registry
+{
+    public static IReadOnlyList<IExperiment> All { get; } =
+    [
+
+    ];
+
+    public static IExperiment Get(string name) =>
+        All.FirstOrDefault(e => e.Name == name)
+        ?? throw new InputException($"Unknown method '{name}'. Methods: {string.Join(", ", All.Select(e => e.Name))} (see `tessera list`).");
+}

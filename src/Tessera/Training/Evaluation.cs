@@ -1,0 +1,29 @@
+namespace Tessera.Training;
+
+/// <summary>Accuracy and mean cross-entropy of a classifier over a whole dataset.</summary>
+public readonly record struct ClassifierScore(double Accuracy, double Loss, long Count);
+
+public static class Evaluation
+{
+    /// <summary>Runs the model in eval mode without gradients over <paramref name="images"/> in batches and restores
+    /// the model's previous mode.</summary>
+    public static ClassifierScore Classifier(nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels, int batchSize = 1000)
+    {
+        bool wasTraining = model.training;
+        model.eval();
+        using var noGrad = torch.no_grad();
+        long n = images.shape[0], correct = 0;
+        double lossSum = 0;
+        for (long start = 0; start < n; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            long len = Math.Min(batchSize, n - start);
+            Tensor x = images.narrow(0, start, len), y = labels.narrow(0, start, len);
+            Tensor logits = model.call(x);
+            lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
+            correct += logits.argmax(1).eq(y).sum().item<long>();
+        }
+        model.train(wasTraining);
+        return new ClassifierScore(n == 0 ? 0 : (double)correct / n, n == 0 ? 0 : lossSum / n, n);
+    }
+}

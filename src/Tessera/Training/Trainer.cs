@@ -1,0 +1,132 @@
+using System.Text.Json.Nodes;
+using Tessera.Experiments;
+
+namespace Tessera.Training;
+
+/// <summary>How long to train and how often to log, evaluate and checkpoint (in optimizer steps; 0 = only at the end).</summary>
+public sealed record TrainerOptions(long MaxSteps, long LogEvery = 10, long EvalEvery = 0, long CheckpointEvery = 0,
+    double GradClip = 0, int KeepCheckpoints = 2, string Task = "train");
+
+/// <summary>
+/// The one training loop of Tessera (minGPT's idea: the loop knows nothing of the model or the data).
+/// Each step runs in its own dispose scope: set the learning rate, seed the global generator from (seed, step),
+/// compute the loss for that step, backpropagate, clip, update. Evaluation and checkpoints are hooks.
+/// A run whose <see cref="RunContext.ResumeStep"/> is positive first restores that checkpoint.
+/// </summary>
+public sealed class Trainer
+{
+    private readonly nn.Module _model;
+    private readonly OptimizerHelper _optimizer;
+    private readonly Func<long, Tensor> _stepLoss;
+    private readonly Func<long, double> _learningRate;
+    private readonly TrainerOptions _options;
+    private readonly RunContext _ctx;
+    private readonly long _seed;
+
+    /// <param name="stepLoss">Builds the batch of step <c>s</c> (deterministically from the seed and <c>s</c>) and
+    /// returns the scalar loss. Called inside the step's dispose scope.</param>
+    public Trainer(nn.Module model, OptimizerHelper optimizer, Func<long, Tensor> stepLoss, Func<long, double> learningRate,
+        TrainerOptions options, RunContext ctx, long seed)
+    {
+        (_model, _optimizer, _stepLoss, _learningRate, _options, _ctx, _seed) = (model, optimizer, stepLoss, learningRate, options, ctx, seed);
+    }
+
+    /// <summary>Called with the completed step count at every evaluation point: model in eval mode, no gradients,
+    /// inside a dispose scope (tensors it creates die with it).</summary>
+    public Action<long>? Evaluate { get; set; }
+
+    /// <summary>Experiment state to keep in checkpoints (e.g. the best score so far), and its restore.</summary>
+    public Func<JsonObject>? SaveState { get; set; }
+
+    public Action<JsonObject>? LoadState { get; set; }
+
+    /// <summary>Loss of the last completed step.</summary>
+    public double LastLoss { get; private set; } = double.NaN;
+
+    /// <summary>Trains until <see cref="TrainerOptions.MaxSteps"/>; returns the number of steps this call ran.</summary>
+    public long Run()
+    {
+        long step = RestoreIfResuming();
+        long first = step;
+        _model.train();
+        var parameters = _model.parameters().ToArray();
+        while (step < _options.MaxSteps)
+        {
+            _ctx.Cancel.ThrowIfCancellationRequested();
+            double lr = _learningRate(step);
+            using (torch.NewDisposeScope())
+            {
+                foreach (var group in _optimizer.ParamGroups)
+                {
+                    group.LearningRate = lr;
+                }
+                StepSeeds.SeedGlobal(_seed, step);
+                _optimizer.zero_grad();
+                Tensor loss = _stepLoss(step);
+                loss.backward();
+                if (_options.GradClip > 0)
+                {
+                    nn.utils.clip_grad_norm_(parameters, _options.GradClip);
+                }
+                _optimizer.step();
+                LastLoss = loss.item<float>();
+            }
+            step++;
+
+            if (!double.IsFinite(LastLoss))
+            {
+                throw new RunFailedException($"The training loss became {LastLoss} at step {step} (lr {lr:G3}). " +
+                    "Lower train.lr or enable gradient clipping.");
+            }
+            if (step % Math.Max(1, _options.LogEvery) == 0 || step == _options.MaxSteps)
+            {
+                _ctx.Log(step, "train", "loss", LastLoss);
+                _ctx.Log(step, "train", "lr", lr);
+            }
+            _ctx.Progress(_options.Task, step, _options.MaxSteps);
+            if (Due(step, _options.EvalEvery))
+            {
+                RunEvaluation(step);
+            }
+            if (Due(step, _options.CheckpointEvery))
+            {
+                Checkpoint.Save(_ctx.Dir.CheckpointsDir, step, _ctx.WallSeconds, _model, _optimizer, SaveState?.Invoke(), _options.KeepCheckpoints);
+            }
+        }
+        return step - first;
+    }
+
+    private bool Due(long step, long every) => step == _options.MaxSteps || (every > 0 && step % every == 0);
+
+    private void RunEvaluation(long step)
+    {
+        if (Evaluate is null)
+        {
+            return;
+        }
+        _model.eval();
+        using (torch.no_grad())
+        using (torch.NewDisposeScope())
+        {
+            Evaluate(step);
+        }
+        _model.train();
+    }
+
+    private long RestoreIfResuming()
+    {
+        if (_ctx.ResumeStep == 0)
+        {
+            return 0;
+        }
+        Checkpoint.Info checkpoint = Checkpoint.Latest(_ctx.Dir.CheckpointsDir)
+            ?? throw new InputException($"'{_ctx.Dir.CheckpointsDir}' holds no checkpoint to resume from.");
+        Checkpoint.Restore(checkpoint, _model, _optimizer);
+        LoadState?.Invoke(checkpoint.State);
+        _ctx.Info($"resumed from step {checkpoint.Step} ({checkpoint.Dir})");
+        return checkpoint.Step;
+    }
+}
+
+/// <summary>A run that started correctly but could not finish (diverged, ran out of memory). Exit code 1.</summary>
+public sealed class RunFailedException(string message) : Exception(message);
