@@ -102,7 +102,7 @@ public static partial class BibleReader
         {
             string text = RunBible(AllVerses);
             Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
-            string partial = cache + ".partial";
+            string partial = $"{cache}.{Path.GetRandomFileName()}.partial";   // concurrent first loads don't collide
             File.WriteAllText(partial, text, new UTF8Encoding(false));
             File.Move(partial, cache, overwrite: true);
         }

@@ -76,7 +76,7 @@ public static class CifarReader
         long records = 0;
         foreach (string path in paths)
         {
-            byte[] data = File.ReadAllBytes(path);
+            byte[] data = DataFiles.ReadAllBytes(path);
             if (data.Length == 0 || data.Length % recordBytes != 0)
             {
                 throw new InputException(

@@ -16,7 +16,7 @@ internal static class DataFiles
         {
             throw new InputException($"{path} does not exist.");
         }
-        byte[] raw = File.ReadAllBytes(path);
+        byte[] raw = ReadAllBytes(path);
         if (raw.Length < 2 || raw[0] != 0x1f || raw[1] != 0x8b)
         {
             return raw;
@@ -45,6 +45,32 @@ internal static class DataFiles
         return data;
     }
 
+    /// <summary>File.ReadAllBytes with I/O failures (permissions, a folder in the way) as an InputException naming the path.</summary>
+    public static byte[] ReadAllBytes(string path)
+    {
+        try
+        {
+            return File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path} cannot be read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>File.ReadAllText (UTF-8) with I/O failures as an InputException naming the path.</summary>
+    public static string ReadAllText(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path, System.Text.Encoding.UTF8);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path} cannot be read: {e.Message}", e);
+        }
+    }
+
     /// <summary>Reads a stream to its end into an array, starting with room for <paramref name="expected"/> bytes.</summary>
     private static byte[] ReadAll(Stream stream, int expected)
     {
@@ -54,11 +80,17 @@ internal static class DataFiles
         {
             if (length == buffer.Length)
             {
+                int next = stream.ReadByte();   // the guess was exact in the usual case: no need to grow
+                if (next < 0)
+                {
+                    break;
+                }
                 if (buffer.Length == Array.MaxLength)
                 {
                     throw new InvalidDataException("the data decompresses to more than 2 GB");
                 }
                 Array.Resize(ref buffer, (int)Math.Min(2L * buffer.Length, Array.MaxLength));
+                buffer[length++] = (byte)next;
             }
             int read = stream.Read(buffer, length, buffer.Length - length);
             if (read == 0)

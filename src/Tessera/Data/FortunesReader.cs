@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Tessera.Data;
 
 /// <summary>
@@ -30,7 +28,7 @@ public static class FortunesReader
             {
                 continue;
             }
-            string text = Parse(File.ReadAllText(path, Encoding.UTF8));
+            string text = Parse(DataFiles.ReadAllText(path));
             if (text.Trim().Length > 0)
             {
                 clients.Add(new TextClient(file, text));

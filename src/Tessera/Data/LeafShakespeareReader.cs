@@ -70,6 +70,10 @@ public static class LeafShakespeareReader
             using FileStream stream = File.OpenRead(path);
             doc = JsonDocument.Parse(stream);
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"{path} cannot be read: {e.Message}", e);
+        }
         catch (JsonException e)
         {
             throw new InputException(

@@ -32,6 +32,23 @@ public sealed class IdxReaderTests : TempDirTest
     }
 
     [Fact]
+    public void ReadImages_HighlyCompressibleGzip_ReadCompletely()
+    {
+        // 1 MB of pixels that gzip to about 1 KB: the reader's first buffer is too small and must grow.
+        var pixels = new byte[100 * 100 * 100];
+        pixels[^1] = 255;
+        string path = Write("images", Gzip(IdxImages(100, 100, 100, pixels)));
+
+        using Tensor images = IdxReader.ReadImages(path);
+        using Tensor sum = images.sum();
+
+        Assert.True(new FileInfo(path).Length < 20_000);
+        Assert.Equal([100L, 1, 100, 100], images.shape);
+        Assert.Equal(1f, sum.item<float>());
+        Assert.Equal(1f, Floats(images)[^1]);
+    }
+
+    [Fact]
     public void ReadImages_RawFileNamedGz_ReadAsRaw()
     {
         string path = Write("images.gz", IdxImages(2, 2, 3, Pixels));
