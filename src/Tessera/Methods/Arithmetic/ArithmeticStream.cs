@@ -27,9 +27,9 @@ public static class ArithmeticStream
     /// streams, else at every line end) and all of it is kept; the text is cut into chunks of at least
     /// <paramref name="textChunkChars"/> characters that end at a line end (a '\n' is added to the text's last chunk
     /// if it lacks one), taken in order from the start of the text — cycling through it again if it is shorter than
-    /// the A·f/(1−f) characters needed. Chunks and examples are then merged in random order (seeded), each step picking
-    /// text with probability (text characters left)/(characters left), so the mix is even along the stream and every
-    /// example still starts on a new line.
+    /// the A·f/(1−f) characters needed. Chunks and examples are then merged uniformly at random (seeded; each step takes
+    /// the next piece of a sequence with probability proportional to the pieces it has left), so the text is spread
+    /// evenly along the stream, both keep their order, and every example still starts on a new line.
     /// </summary>
     public static string MixWithText(string arithmetic, string text, double textFraction, long seed, int textChunkChars = 256)
     {
@@ -57,23 +57,15 @@ public static class ArithmeticStream
             taken += chunk.Length;
             pos = end;
         }
+        // A uniform random merge of the two sequences (every interleaving equally likely): pick the next piece from
+        // a sequence with probability proportional to the pieces it has left.
         var rng = Rngs.Create(seed, 0, "mix");
         var sb = new StringBuilder(arithmetic.Length + (int)taken);
-        long textLeft = taken, arithLeft = arithmetic.Length;
         int t = 0, a = 0;
         while (t < chunks.Count || a < examples.Count)
         {
-            bool pickText = a >= examples.Count || (t < chunks.Count && rng.NextDouble() * (textLeft + arithLeft) < textLeft);
-            string piece = pickText ? chunks[t++] : examples[a++];
-            sb.Append(piece);
-            if (pickText)
-            {
-                textLeft -= piece.Length;
-            }
-            else
-            {
-                arithLeft -= piece.Length;
-            }
+            int textLeft = chunks.Count - t, arithLeft = examples.Count - a;
+            sb.Append(rng.Next(textLeft + arithLeft) < textLeft ? chunks[t++] : examples[a++]);
         }
         return sb.ToString();
     }

@@ -9,7 +9,11 @@ internal static class FormatText
     public static string Num(long n) => n.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Decimal digits of a non-negative number, most significant first (0 → [0]).</summary>
-    public static int[] DigitsOf(long n) => Num(n).Select(c => c - '0').ToArray();
+    public static int[] DigitsOf(long n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        return Num(n).Select(c => c - '0').ToArray();
+    }
 
     /// <summary>Python's <c>str(list).replace(' ', '')</c>: "[1,2,8]", "[-3,6,1]", "[]".</summary>
     public static string List(IEnumerable<int> digits) => "[" + string.Join(",", digits.Select(d => Num(d))) + "]";
