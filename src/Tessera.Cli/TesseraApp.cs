@@ -15,9 +15,11 @@ public static class TesseraApp
     {
         config.SetApplicationName("tessera");
         config.AddCommand<ListCommand>("list").WithDescription("Methods and their presets.");
-        config.AddCommand<RunCommand>("run").WithDescription("Run a method: tessera run <method> [--preset p] [--config f] [--set k=v]...")
+        config.AddCommand<RunCommand>("run").WithDescription("Run a method with a preset, a config file and --set overrides.")
             .WithExample("run", "classify")
             .WithExample("run", "classify", "--preset", "small", "--set", "data.dataset=fashion-mnist");
+        config.AddCommand<SweepCommand>("sweep").WithDescription("Run a grid of configs x seeds and draw the method's sweep figures and table.")
+            .WithExample("sweep", "arithmetic", "--preset", "small", "--grid", "data.format=plain,reverse", "--grid", "data.trainSize=500,1000,2000,4000");
         config.AddCommand<PlotCommand>("plot").WithDescription("Redraw a run's figures from its metrics.jsonl.");
         config.AddCommand<DataCommand>("data").WithDescription("Which datasets are found where, and how to get the missing ones.");
         config.AddCommand<QuickstartCommand>("quickstart").WithDescription("Run every method's quick check and print one table.");

@@ -12,7 +12,7 @@ public abstract class TesseraCommand<TSettings>(IAnsiConsole console) : Command<
     /// <summary>The command line as typed (after the program name), for a run's command.txt.</summary>
     protected IReadOnlyList<string> Arguments { get; private set; } = [];
 
-    protected sealed override int Execute(CommandContext context, TSettings settings, CancellationToken cancellationToken)
+    public sealed override int Execute(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
         Arguments = context.Arguments;
         try

@@ -8,12 +8,20 @@ public sealed record FigureSeries(string Name, IReadOnlyList<double> X, IReadOnl
 public sealed record Figure(string FileName, string Title, string XLabel, string YLabel, IReadOnlyList<FigureSeries> Series,
     bool LogX = false, bool LogY = false, IReadOnlyList<string>? Categories = null)
 {
-    /// <summary>One figure per metric (loss, acc, ...), one line per split (train, test, ...), against the step.</summary>
+    private static readonly Dictionary<string, string> Titles = new()
+    {
+        ["acc"] = "Accuracy",
+        ["loss"] = "Loss",
+        ["lr"] = "Learning rate",
+    };
+
+    /// <summary>One figure per metric (loss, acc, ...), one line per split (train, test, ...), against the step.
+    /// Records with extra keys (breakdowns such as accuracy by carries) are left to the method's own figures.</summary>
     public static IEnumerable<Figure> Standard(IReadOnlyList<MetricRecord> metrics) =>
         metrics.Where(m => double.IsFinite(m.Value) && m.Extra is null)
             .GroupBy(m => m.Metric)
             .Select(byMetric => new Figure(
-                byMetric.Key.Replace('/', '_'), byMetric.Key, "step", byMetric.Key,
+                byMetric.Key.Replace('/', '_'), Titles.GetValueOrDefault(byMetric.Key, byMetric.Key), "step", byMetric.Key,
                 byMetric.GroupBy(m => m.Split)
                     .Select(s => new FigureSeries(s.Key, s.Select(m => (double)m.Step).ToArray(), s.Select(m => m.Value).ToArray()))
                     .ToArray(),

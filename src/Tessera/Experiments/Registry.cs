@@ -1,4 +1,5 @@
-
+using Tessera.Methods.Arithmetic;
+using Tessera.Methods.Classify;
 
 namespace Tessera.Experiments;
 
@@ -7,7 +8,8 @@ public static class Registry
 {
     public static IReadOnlyList<IExperiment> All { get; } =
     [
-
+        new ClassifyExperiment(),
+        new ArithmeticExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

@@ -48,13 +48,13 @@ public sealed class RunDirectory
     /// <summary>A child run inside this one (sweep cells, quickstart entries).</summary>
     public RunDirectory Child(string name) => Prepare(System.IO.Path.Combine(Path, name));
 
-    /// <summary>Opens an existing run (for --resume and plotting).</summary>
-    public static RunDirectory Open(string path)
+    /// <summary>Opens an existing run (for --resume and plotting); a sweep directory is recognised by its sweep.json.</summary>
+    public static RunDirectory Open(string path, string marker = "config.json")
     {
         var dir = new RunDirectory(path);
-        if (!File.Exists(dir.ConfigFile))
+        if (!File.Exists(System.IO.Path.Combine(dir.Path, marker)))
         {
-            throw new InputException($"'{dir.Path}' is not a Tessera run directory: it has no config.json.");
+            throw new InputException($"'{dir.Path}' is not a Tessera {(marker == "config.json" ? "run" : "sweep")} directory: it has no {marker}.");
         }
         return dir;
     }
