@@ -10,6 +10,7 @@ public static class Registry
     [
         new ClassifyExperiment(),
         new ArithmeticExperiment(),
+        new LrmcExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

@@ -25,11 +25,12 @@ public sealed record ArithmeticDataset(
         Problem[] excludedTest = [];
         if (d.Excluded.Length > 0)
         {
+            // Spec §2.8: training operands that are excluded numbers get a digit redrawn; the model is then tested
+            // on additions that contain an excluded number (which it never saw as an operand).
             train = ArithmeticData.ExcludeNumbers(train, d.Excluded, d.Digits, d.Seed);
-            var excluded = d.Excluded.ToHashSet();
-            var trainSet = train.ToHashSet();
-            test = test.Where(p => !trainSet.Contains(p)).ToArray();
-            excludedTest = test.Where(p => excluded.Contains(p.A) || excluded.Contains(p.B)).ToArray();
+            test = Disjoint(test, train, test.Length);
+            int available = d.Excluded.Distinct().Count() * 2 * (int)Math.Pow(10, d.Digits);
+            excludedTest = ArithmeticData.ContainingNumbers(op, d.Excluded, d.Digits, Math.Min(d.TestSize, available / 2), d.Seed + 2);
         }
 
         string arithmetic = ArithmeticStream.Build(format, train, d.Seed);
@@ -67,11 +68,10 @@ public sealed record ArithmeticDataset(
                 Problem[] multi = ArithmeticData.MultiDigit(op, d.Digits, d.TrainSize, d.Seed);
                 return (multi, Disjoint(ArithmeticData.MultiDigit(op, d.Digits, 2 * d.TestSize, d.Seed + 1), multi, d.TestSize));
             default:
+                // Per length, prompts whose longer operand has that many digits; a length whose every pair is in
+                // training (all 1-digit pairs, when 1 is a training length) has no test prompts: see train_acc_by_digits.
                 Problem[] lengths = ArithmeticData.OfLengths(op, d.TrainLengths, d.TrainSize, d.Seed);
-                Problem[] perLength = d.TestLengths
-                    .SelectMany((len, i) => Disjoint(ArithmeticData.OfLengths(op, [len], 2 * d.TestPerLength, d.Seed + 1 + i), lengths, d.TestPerLength))
-                    .ToArray();
-                return (lengths, perLength);
+                return (lengths, Disjoint(ArithmeticData.PerLengthTest(op, d.TestLengths, d.TestPerLength, d.Seed + 1), lengths, int.MaxValue));
         }
     }
 

@@ -30,6 +30,20 @@ public static class ArithmeticEval
     {
         bool wasTraining = model.training;
         model.eval();
+        int blockSize = model.Config.BlockSize;
+        // Context cropped to the last BlockSize tokens (spec §2.6); logits of the last position: (B, V).
+        ArithmeticScore score = Score(context => model.call(context.shape[1] <= blockSize ? context
+                : context.narrow(1, context.shape[1] - blockSize, blockSize)).select(1, -1),
+            tokenizer, format, problems, prompt, options, digits, seed);
+        model.train(wasTraining);
+        return score;
+    }
+
+    /// <summary>Scores any next-token predictor: <paramref name="nextLogits"/> maps the token ids so far (B, T) to
+    /// the logits of the next token (B, V).</summary>
+    public static ArithmeticScore Score(Func<Tensor, Tensor> nextLogits, CharTokenizer tokenizer, IArithmeticFormat format,
+        IReadOnlyList<Problem> problems, Func<Problem, string> prompt, ArithmeticEvalConfig options, int digits, long seed = 0)
+    {
         using var noGrad = torch.no_grad();
         var results = new ScoredPrompt[problems.Count];
         var byLength = Enumerable.Range(0, problems.Count).Select(i => (Index: i, Prompt: prompt(problems[i])))
@@ -40,7 +54,7 @@ public static class ArithmeticEval
         {
             foreach (var chunk in group.Chunk(options.BatchSize))
             {
-                string[] generated = Decode(model, tokenizer, format, chunk.Select(c => c.Prompt).ToArray(), maxNew, options, generator);
+                string[] generated = Decode(nextLogits, tokenizer, format, chunk.Select(c => c.Prompt).ToArray(), maxNew, options, generator);
                 for (int j = 0; j < chunk.Length; j++)
                 {
                     Problem p = problems[chunk[j].Index];
@@ -50,24 +64,21 @@ public static class ArithmeticEval
                 }
             }
         }
-        model.train(wasTraining);
         return new ArithmeticScore(results);
     }
 
     /// <summary>Continues equal-length prompts token by token; returns the generated text of each row.</summary>
-    internal static string[] Decode(GptModel model, CharTokenizer tokenizer, IArithmeticFormat format, string[] prompts,
+    private static string[] Decode(Func<Tensor, Tensor> nextLogits, CharTokenizer tokenizer, IArithmeticFormat format, string[] prompts,
         int maxNewTokens, ArithmeticEvalConfig options, Generator? generator)
     {
         using var scope = torch.NewDisposeScope();
-        int rows = prompts.Length, blockSize = model.Config.BlockSize;
+        int rows = prompts.Length;
         long[] flat = prompts.SelectMany(tokenizer.Encode).ToArray();
         Tensor seq = torch.tensor(flat, [rows, flat.Length / rows]);                   // (B, T)
         var newTokens = new List<long[]>();
         for (int i = 0; i < maxNewTokens; i++)
         {
-            long t = seq.shape[1];
-            Tensor context = t <= blockSize ? seq : seq.narrow(1, t - blockSize, blockSize);
-            Tensor logits = model.call(context).select(1, -1);                           // (B, V)
+            Tensor logits = nextLogits(seq);                                             // (B, V)
             Tensor next = options.Temperature == 0 ? logits.argmax(-1) : Sample(logits, options, generator!);  // (B)
             newTokens.Add(next.data<long>().ToArray());
             seq = torch.cat([seq, next.unsqueeze(1)], dim: 1);
@@ -80,9 +91,10 @@ public static class ArithmeticEval
         return Texts(tokenizer, newTokens, rows);
     }
 
-    /// <summary>An answer is complete when more text would not change what the parser extracts.</summary>
+    /// <summary>An answer is complete when more text would not change what the parser extracts. Two different
+    /// digits are tried because parsers normalise numbers (a leading or trailing 0 can vanish).</summary>
     internal static bool AllComplete(IArithmeticFormat format, string[] generated) =>
-        generated.All(g => format.Answer(g) is { } a && format.Answer(g + "0\n") == a);
+        generated.All(g => format.Answer(g) is { } a && format.Answer(g + "1\n") == a && format.Answer(g + "8\n") == a);
 
     private static string[] Texts(CharTokenizer tokenizer, List<long[]> steps, int rows)
     {

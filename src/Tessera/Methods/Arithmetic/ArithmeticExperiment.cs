@@ -64,7 +64,7 @@ public sealed class ArithmeticExperiment : Experiment<ArithmeticConfig>, ISweepR
     }
 
     /// <summary>Random windows of the stream (spec §2.3): start ~ U{0..len−T−1}, input = [i, i+T), target = [i+1, i+T+1).</summary>
-    internal static (Tensor X, Tensor Y) Windows(Tensor stream, int batch, int block, Generator generator)
+    public static (Tensor X, Tensor Y) Windows(Tensor stream, int batch, int block, Generator generator)
     {
         Tensor starts = torch.randint(0, stream.shape[0] - block, [batch, 1], generator: generator);    // (B, 1)
         Tensor index = starts + torch.arange(block + 1).unsqueeze(0);                                 // (B, T+1)
@@ -72,7 +72,7 @@ public sealed class ArithmeticExperiment : Experiment<ArithmeticConfig>, ISweepR
         return (windows[.., ..block], windows[.., 1..]);
     }
 
-    internal static OptimizerHelper CreateOptimizer(GptModel model, ArithmeticTrainConfig t)
+    public static OptimizerHelper CreateOptimizer(GptModel model, ArithmeticTrainConfig t)
     {
         (IReadOnlyList<Parameter> decay, IReadOnlyList<Parameter> noDecay) = model.DecayAndNoDecayParameters();
         return optim.AdamW(
@@ -119,6 +119,8 @@ public sealed class ArithmeticExperiment : Experiment<ArithmeticConfig>, ISweepR
             }
             summary[$"test_acc_by_{name}"] = breakdown;
         }
+        summary["train_acc_by_digits"] = new JsonObject(train.By(p => p.Digits)
+            .Select(kv => KeyValuePair.Create(kv.Key.ToString(CultureInfo.InvariantCulture), (JsonNode?)kv.Value.Accuracy)));
         if (data.ExcludedTest.Count > 0)
         {
             ArithmeticScore excluded = ArithmeticEval.Score(model, data.Tokenizer, data.Format, data.ExcludedTest, data.Prompt, e, data.Digits, step);

@@ -70,7 +70,10 @@ public static class ArithmeticSweep
         {
             // LRMC reveals k of the n×n table; the transformer's training set is k distinct pairs of the same table.
             int n = (int)Math.Pow(10, digits);
-            var curve = MatrixCompletion.Curve(n, sizes.Where(k => k <= n * n), trials: 100, seed: 0);
+            // A fine grid between the smallest and largest N, so the threshold shows between the sweep's sizes.
+            int lo = sizes[0], hi = Math.Min(sizes[^1], n * n);
+            int[] ks = Enumerable.Range(0, 40).Select(i => (int)Math.Round(lo * Math.Pow((double)hi / lo, i / 39.0))).Distinct().ToArray();
+            var curve = MatrixCompletion.Curve(n, ks, trials: 100, seed: 0);
             accuracy.Add(new FigureSeries($"LRMC success probability (n={n})", curve.Select(c => (double)c.K).ToArray(), curve.Select(c => 100 * c.P).ToArray()));
         }
         yield return new Figure("sample_efficiency", $"{digits}-digit addition: test exact match vs training examples", "training examples N",
