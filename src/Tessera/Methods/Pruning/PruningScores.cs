@@ -43,7 +43,7 @@ public static class PruningScores
         foreach (LabelledBatch b in batches)
         {
             Tensor loss = nn.functional.cross_entropy(model.call(b.X) / temperature, b.Y);
-            var grads = torch.autograd.grad([loss], weights, create_graph: true);
+            var grads = torch.autograd.grad([loss], weights, retain_graph: true, create_graph: true);
             Tensor z = grads.Select((gi, i) => gi.mul(g[i]).sum()).Aggregate((a, c) => a + c);
             var second = torch.autograd.grad([z], weights);
             for (int i = 0; i < hg.Length; i++)
@@ -100,7 +100,7 @@ public static class PruningScores
                 {
                     foreach (MaskedLayer l in masks.Layers)
                     {
-                        double rowSum = l.Weight.sum().item<double>() / l.Weight.shape[0];
+                        double rowSum = l.Weight.sum().to(ScalarType.Float64).item<double>() / l.Weight.shape[0];
                         if (rowSum > 0)
                         {
                             l.Weight.div_(rowSum);
@@ -127,7 +127,8 @@ public static class PruningScores
     /// <summary>SynFlow pruning: <paramref name="iterations"/> rounds; round t keeps the global top
     /// density^(t/iterations) fraction of the scores among the weights still kept (masks compound). Sets the masks
     /// (and zeroes the pruned weights) and returns the final density.</summary>
-    public static double SynFlow(nn.Module<Tensor, Tensor> model, MaskSet masks, long[] inputShape, double density, int iterations = 100)
+    /// <param name="largest">False keeps the lowest scores instead (the score-inversion sanity check).</param>
+    public static double SynFlow(nn.Module<Tensor, Tensor> model, MaskSet masks, long[] inputShape, double density, int iterations = 100, bool largest = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(iterations);
         long total = masks.Total;
@@ -137,7 +138,7 @@ public static class PruningScores
             Tensor[] scores = SynFlowScores(model, masks, inputShape);
             long keep = MaskSelection.KeepCount(total, Math.Pow(density, (double)t / iterations));
             Tensor[] current = masks.Snapshot();
-            masks.Set(MaskSelection.GlobalTopK(scores, Math.Min(keep, masks.Kept), current));
+            masks.Set(MaskSelection.GlobalTopK(scores, Math.Min(keep, masks.Kept), current, largest));
         }
         return masks.Density;
     }
