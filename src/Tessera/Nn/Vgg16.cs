@@ -3,7 +3,7 @@ namespace Tessera.Nn;
 /// <summary>VGG-16 with BatchNorm as the pruning papers use it on CIFAR (no biases, non-affine BatchNorm): 13 conv
 /// 3×3 (pad 1) layers 64, 64, M, 128, 128, M, 256 ×3, M, 512 ×3, M, 512 ×3, M (M = max-pool 2), each conv followed
 /// by BN and ReLU, then global average pool and a bias-free 1×1 conv classifier 512 → numClasses
-/// (14,719,808 weights for CIFAR-10). Inputs need at least 32×32 pixels.</summary>
+/// (14,715,584 weights for CIFAR-10). Inputs need at least 32×32 pixels.</summary>
 public sealed class Vgg16 : nn.Module<Tensor, Tensor>
 {
     /// <summary>Smallest height and width Vgg16 accepts (five 2×2 pools).</summary>

@@ -63,13 +63,13 @@ public sealed class MaskSet
     /// <summary>Kept / total over all prunable weights (exempt layers are not counted).</summary>
     public double Density => Total == 0 ? 0 : (double)Kept / Total;
 
-    /// <summary>The prunable (Linear, Conv1d/2d/3d) modules of <paramref name="model"/>, in named_modules order,
-    /// minus the exempt ones. A module without a weight is skipped.</summary>
+    /// <summary>The prunable (Linear, Conv1d/2d/3d) modules of <paramref name="model"/> (itself included), in
+    /// named_modules order, minus the exempt ones. A module without a weight is skipped.</summary>
     public static IReadOnlyList<(string Name, nn.Module Module, Parameter Weight)> FindPrunable(nn.Module model, MaskingOptions? options = null)
     {
         IReadOnlyList<string> exempt = options?.Exempt ?? [];
         var found = new List<(string, nn.Module, Parameter)>();
-        foreach ((string name, nn.Module module) in model.named_modules())
+        foreach ((string name, nn.Module module) in model.named_modules().Prepend(("", model)))
         {
             Parameter? weight = module switch
             {

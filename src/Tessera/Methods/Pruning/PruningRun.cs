@@ -120,6 +120,7 @@ internal sealed class PruningRun : IDisposable
             ["finetune_wall_s"] = Copy(ticket, "wall_s"),
             ["weights_unchanged_by_mining"] = Copy(mine, "weights_unchanged"),
             ["pruned_weights_nonzero_after_finetune"] = Copy(ticket, "pruned_nonzero"),
+            ["kept_zero_weights"] = Copy(ticket, "kept_zero_weights"),
             ["freeze_events"] = Copy(mine, "events"),
             ["layer_densities"] = Copy(mine, "layers"),
         };
@@ -252,7 +253,7 @@ internal sealed class PruningRun : IDisposable
         r["density"] = masks.Density;
         r["layers"] = Layers(masks);
         r["weights_unchanged"] = SameAsInitial(gm.Scored.Orig);
-        _phases.SaveArtifact(job, model, gm.AddedKeys());
+        SaveTicket(job, model, masks, gm.Scored.Orig, gm.AddedKeys());
         _ctx.Log(step, "mine", "pre_ft_acc", Number(r["pre_ft_acc"]), ("job", job));
         _ctx.Log(step, "mine", "ticket_wall_s", Number(r["wall_s"]), ("job", job));
         LogLayers(step, job, masks);
@@ -318,11 +319,9 @@ internal sealed class PruningRun : IDisposable
                 {
                     StopClock(r);
                     r["pre_ft_acc"] = acc;
-                    popup.Scored.RestoreWeights();
-                    masks.Apply();
                     r["density"] = masks.Density;
                     r["layers"] = Layers(masks);
-                    _phases.SaveArtifact(job, model, popup.AddedKeys());
+                    SaveTicket(job, model, masks, popup.Scored.Orig, popup.AddedKeys());
                     LogLayers(step, job, masks);
                 }
             };
@@ -368,6 +367,7 @@ internal sealed class PruningRun : IDisposable
         {
             PruningInit.KaimingNormal(masks.Layers, g);
         }
+        using var initial = new TensorList(masks.Weights());
         double start = _ctx.WallSeconds;
         long keep = MaskSelection.KeepCount(masks.Total, density);
         using (var scope = torch.NewDisposeScope())
@@ -402,7 +402,7 @@ internal sealed class PruningRun : IDisposable
         r["density"] = masks.Density;
         r["pre_ft_acc"] = Accuracy(model);
         r["layers"] = Layers(masks);
-        _phases.SaveArtifact(job, model);
+        SaveTicket(job, model, masks, initial.Items);
         LogLayers(p.Last, job, masks);
         _phases.Close(p, model);
         return r;
@@ -454,8 +454,9 @@ internal sealed class PruningRun : IDisposable
                     {
                         _phases.LoadArtifact($"{name}-rewind", scratch);
                     }
+                    Tensor[] rewound = scratchMasks.Weights();
                     scratchMasks.Set(next);
-                    _phases.SaveArtifact($"{name}-round-{k + 1}", scratch);
+                    SaveTicket($"{name}-round-{k + 1}", scratch, scratchMasks, rewound);
                 });
             results.Add(r);
             history.Add(new JsonObject
@@ -532,6 +533,7 @@ internal sealed class PruningRun : IDisposable
             double pre = Accuracy(model);
             r["pre_ft_acc"] = pre;
             r["density"] = masks.Density;
+            r["kept_zero_weights"] = KeptZero(masks);
             label.Log(_ctx, p.First + 1, "pre_ft_acc", pre);
             label.Log(_ctx, p.First + 1, "density", masks.Density);
             StartClock(r);
@@ -571,6 +573,14 @@ internal sealed class PruningRun : IDisposable
         return r;
     }
 
+    /// <summary>Number of kept positions whose weight is exactly zero (0 for every initialisation used here: a kept
+    /// zero weight would mean a mask selected weights that an earlier mask had already zeroed).</summary>
+    private static long KeptZero(MaskSet masks)
+    {
+        using var scope = torch.NewDisposeScope();
+        return masks.Layers.Sum(l => l.Weight.detach().eq(0).logical_and(l.Mask.ne(0)).sum().item<long>());
+    }
+
     /// <summary>Number of pruned positions whose weight is not exactly zero (must be 0).</summary>
     private static long PrunedNonzero(MaskSet masks)
     {
@@ -578,13 +588,35 @@ internal sealed class PruningRun : IDisposable
         return masks.Layers.Sum(l => l.Weight.detach().ne(0).logical_and(l.Mask.eq(0)).sum().item<long>());
     }
 
-    private (nn.Module<Tensor, Tensor>, MaskSet) LoadTicket(string artifact)
+    /// <summary>A fresh model with a ticket loaded: the ticket's mask applied to its full weights (unless
+    /// <paramref name="apply"/> is false, for a sanity check that changes the mask or the weights first).</summary>
+    private (nn.Module<Tensor, Tensor>, MaskSet) LoadTicket(string artifact, bool apply = true)
     {
         var model = NewModel();
         MaskSet masks = MaskSet.Attach(model, Options);
         _phases.LoadArtifact(artifact, model);
-        masks.Apply();
+        if (apply)
+        {
+            masks.Apply();
+        }
         return (model, masks);
+    }
+
+    /// <summary>Saves a ticket: its mask, the FULL weights it starts from (<paramref name="weights"/>, unmasked, so that a
+    /// shuffled or random mask of a sanity check selects real initial weights and not zeros), and the BatchNorm
+    /// statistics; the tensors in <paramref name="skip"/> (a pruner's scores and flags) are left out. The model is left
+    /// with the mask applied.</summary>
+    private void SaveTicket(string name, nn.Module model, MaskSet masks, IReadOnlyList<Tensor> weights, IReadOnlyList<string>? skip = null)
+    {
+        using (torch.no_grad())
+        {
+            for (int i = 0; i < weights.Count; i++)
+            {
+                masks.Layers[i].Weight.copy_(weights[i]);
+            }
+        }
+        _phases.SaveArtifact(name, model, skip);
+        masks.Apply();
     }
 
     // ---------------------------------------------------------------- sanity checks
@@ -619,6 +651,7 @@ internal sealed class PruningRun : IDisposable
             var entry = new JsonObject
             {
                 ["density"] = Copy(trained, "density"),
+                ["kept_zero_weights"] = Copy(trained, "kept_zero_weights"),
                 ["pre_ft_acc"] = Copy(mask ?? trained, "pre_ft_acc"),
                 ["post_ft_acc"] = Copy(trained, "post_ft_acc"),
             };
@@ -635,7 +668,7 @@ internal sealed class PruningRun : IDisposable
     /// same density (layer profile: prune.randomDistribution). Weights and BatchNorm statistics otherwise the ticket's.</summary>
     private (nn.Module<Tensor, Tensor>, MaskSet) Variant(string artifact, string check, string job)
     {
-        (nn.Module<Tensor, Tensor> model, MaskSet masks) = LoadTicket(artifact);
+        (nn.Module<Tensor, Tensor> model, MaskSet masks) = LoadTicket(artifact, apply: false);
         using var scope = torch.NewDisposeScope();
         using Generator g = Gen($"{check}:{job}");
         switch (check)
@@ -644,7 +677,7 @@ internal sealed class PruningRun : IDisposable
                 masks.Set(SanityChecks.ShuffleWithinLayers(masks.Snapshot(), g));
                 break;
             case "reinit":
-                SanityChecks.Reinitialize(masks, g);
+                SanityChecks.Reinitialize(masks, g);           // re-applies the ticket's mask
                 break;
             case "random":
                 long[][] shapes = masks.Layers.Select(l => l.Weight.shape).ToArray();
@@ -670,6 +703,7 @@ internal sealed class PruningRun : IDisposable
         ["finetune_epochs"] = finetuneEpochs,
         ["finetune_wall_s"] = Copy(ticket, "wall_s"),
         ["pruned_weights_nonzero_after_finetune"] = Copy(ticket, "pruned_nonzero"),
+        ["kept_zero_weights"] = Copy(ticket, "kept_zero_weights"),
         ["layer_densities"] = Copy(mask, "layers"),
     };
 
@@ -763,4 +797,18 @@ internal sealed class PruningRun : IDisposable
     /// <summary>MultiStep stepped once per epoch: lr·0.1^(number of milestones ≤ epoch).</summary>
     internal static Func<long, double> MultiStep(Phase p, long stepsPerEpoch, double lr, IReadOnlyList<int> milestones) =>
         step => lr * Math.Pow(0.1, milestones.Count(m => (step - p.First) / stepsPerEpoch >= m));
+}
+
+/// <summary>Owns a few tensors (disposes them together).</summary>
+internal sealed class TensorList(Tensor[] items) : IDisposable
+{
+    public Tensor[] Items { get; } = items;
+
+    public void Dispose()
+    {
+        foreach (Tensor t in Items)
+        {
+            t.Dispose();
+        }
+    }
 }
