@@ -1,3 +1,5 @@
+using Tessera.Training;
+
 namespace Tessera.Methods.Pruning;
 
 /// <summary>When Gem-Miner's iterative freezing fires (spec §2.4).</summary>
@@ -148,6 +150,25 @@ public sealed class GemMiner
             ? _flags.Select(q => q.clone()).ToArray()
             : Scores.Select((p, i) => p.detach().gt(0.5).to(p.dtype).mul(_flags[i])).ToArray();
         return m.Select(t => t.MoveToOuterDisposeScope()).ToArray();
+    }
+
+    /// <summary>The loss of one mining step (spec §2.4): project the scores onto [0, 1], refresh the masks to H(p) ⊙ q
+    /// (so this forward pass uses exactly them), then the task loss plus the regulariser. Call inside the step's scope.</summary>
+    public Tensor StepLoss(Func<Tensor> taskLoss, double lambda, ScoreRegularizer regularizer = ScoreRegularizer.L2)
+    {
+        ArgumentNullException.ThrowIfNull(taskLoss);
+        Project();
+        Refresh();
+        return taskLoss() + Penalty(lambda, regularizer);
+    }
+
+    /// <summary>Wires a <see cref="Trainer"/> whose optimizer holds <see cref="Scores"/> for mining: after backward the
+    /// straight-through gradient goes into the scores, after the step the scores are projected back onto [0, 1].</summary>
+    public void Wire(Trainer trainer)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        trainer.AfterBackward = _ => ScoreGradients();
+        trainer.AfterStep = _ => Project();
     }
 
     /// <summary>State_dict keys Gem-Miner added (scores, frozen weights, flags), to leave them out of a ticket.</summary>

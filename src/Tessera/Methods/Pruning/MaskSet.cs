@@ -141,6 +141,20 @@ public sealed class MaskSet
         }
     }
 
+    /// <summary>Wires a <see cref="Training.Trainer"/> for training with these masks fixed: gradients of pruned weights
+    /// are zeroed after backward and the masks re-applied after every optimizer step. Replaces the trainer's
+    /// AfterBackward and AfterStep hooks; <paramref name="afterStep"/> runs after the masks are applied.</summary>
+    public void Wire(Training.Trainer trainer, Action<long>? afterStep = null)
+    {
+        ArgumentNullException.ThrowIfNull(trainer);
+        trainer.AfterBackward = _ => MaskGradients();
+        trainer.AfterStep = step =>
+        {
+            Apply();
+            afterStep?.Invoke(step);
+        };
+    }
+
     /// <summary>Copies new masks (one per layer, same shapes, entries 0 or 1) into the buffers and applies them.</summary>
     public void Set(IReadOnlyList<Tensor> masks)
     {

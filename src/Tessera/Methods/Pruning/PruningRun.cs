@@ -183,19 +183,19 @@ internal sealed class PruningRun : IDisposable
 
         Tensor Loss(long step)
         {
-            gm.Project();                                   // projection before the forward pass
-            gm.Refresh();                                   // masks = H(p) ⊙ q, weights = W ⊙ masks
             if (Stopped())
             {
                 return gm.Penalty(0);                       // mining stopped after a collapse: no forward, lr 0
             }
-            LabelledBatch b = _data.Batch((step - p.First) / spe, (step - p.First) % spe, m.BatchSize, step);
-            return nn.functional.cross_entropy(model.call(b.X), b.Y) + gm.Penalty(m.Lambda, regularizer);
+            return gm.StepLoss(() =>
+            {
+                LabelledBatch b = _data.Batch((step - p.First) / spe, (step - p.First) % spe, m.BatchSize, step);
+                return nn.functional.cross_entropy(model.call(b.X), b.Y);
+            }, m.Lambda, regularizer);
         }
 
         Trainer trainer = NewTrainer(p, model, optimizer, Loss, step => Stopped() ? 0 : cosine(step), spe);
-        trainer.AfterBackward = _ => gm.ScoreGradients();
-        trainer.AfterStep = _ => gm.Project();
+        gm.Wire(trainer);
         trainer.Evaluate = step =>
         {
             int epoch = (int)((step - p.First) / spe) - 1;
@@ -546,12 +546,7 @@ internal sealed class PruningRun : IDisposable
             return nn.functional.cross_entropy(model.call(b.X), b.Y);
         }
         Trainer trainer = NewTrainer(p, model, optimizer, Loss, MultiStep(p, spe, t.Lr, milestones), spe);
-        trainer.AfterBackward = _ => masks.MaskGradients();
-        trainer.AfterStep = step =>
-        {
-            masks.Apply();
-            afterStep?.Invoke(step, p.First, model);
-        };
+        masks.Wire(trainer, step => afterStep?.Invoke(step, p.First, model));
         trainer.Evaluate = step =>
         {
             double t0 = _ctx.WallSeconds;

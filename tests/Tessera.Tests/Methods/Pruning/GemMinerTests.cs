@@ -1,5 +1,6 @@
 using Tessera.Methods.Pruning;
 using Tessera.Nn;
+using Tessera.Tests.Support.Models;
 using static Tessera.Tests.Methods.Pruning.PruningFixtures;
 
 namespace Tessera.Tests.Methods.Pruning;

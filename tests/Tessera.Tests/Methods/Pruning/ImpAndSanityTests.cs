@@ -1,6 +1,7 @@
 using CsCheck;
 using Tessera.Methods.Pruning;
 using Tessera.Nn;
+using Tessera.Tests.Support.Models;
 using static Tessera.Tests.Methods.Pruning.PruningFixtures;
 
 namespace Tessera.Tests.Methods.Pruning;
