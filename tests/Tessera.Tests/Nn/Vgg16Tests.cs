@@ -1,4 +1,5 @@
 using Tessera.Nn;
+using Tessera.Tests.Support;
 
 namespace Tessera.Tests.Nn;
 
@@ -39,6 +40,7 @@ public sealed class Vgg16Tests
     }
 
     [Fact]
+    [Trait("Category", Cat.Slow)]       // two 14.7M-weight models and a 59 MB file: a few seconds
     public void SaveLoad_RoundTrip_KeepsRunningStatistics()
     {
         using var scope = torch.NewDisposeScope();

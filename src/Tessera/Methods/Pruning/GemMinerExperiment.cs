@@ -22,7 +22,32 @@ public sealed class GemMinerExperiment : Experiment<PruningConfig>, ISweepReport
     public override JsonObject Run(PruningConfig config, RunContext ctx)
     {
         using var run = new PruningRun(config, ctx);
-        return run.Run();
+        JsonObject summary = run.Run();
+        RunDirectory.WriteAtomically(Path.Combine(ctx.Dir.Path, "tickets.md"), TicketTable(summary));
+        return summary;
+    }
+
+    /// <summary>One row per ticket: density, accuracy before and after training the weights, the cost of finding it
+    /// (epochs and wall time, evaluation excluded) and its sanity checks with the ticket's gap to each.</summary>
+    public static string TicketTable(JsonObject summary)
+    {
+        var md = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"# Tickets: {summary["model"]} on {summary["dataset"]} ({summary["prunable_weights"]} prunable weights)\n\n"));
+        md.Append("| ticket | density | before training | after training | epochs to the ticket | wall time to the ticket | sanity checks (after training, gap) |\n");
+        md.Append("|---|---|---|---|---|---|---|\n");
+        static string P(JsonNode? n) => double.IsFinite(PruningRun.Number(n)) ? (100 * PruningRun.Number(n)).ToString("0.00", CultureInfo.InvariantCulture) : "–";
+        foreach ((string id, JsonNode? node) in summary["tickets"] as JsonObject ?? [])
+        {
+            if (node is not JsonObject t)
+            {
+                continue;
+            }
+            string checks = string.Join(", ", (t["sanity"] as JsonObject ?? []).Select(c =>
+                $"{c.Key} {P(c.Value?["post_ft_acc"])} ({(100 * PruningRun.Number(c.Value?["gap"])).ToString("+0.00;-0.00", CultureInfo.InvariantCulture)})"));
+            md.Append(CultureInfo.InvariantCulture,
+                $"| {id} | {P(t["density"])} % | {P(t["pre_ft_acc"])} % | {P(t["post_ft_acc"])} % | {t["ticket_epochs"]} | {PruningRun.Number(t["ticket_wall_s"]):F1} s | {(checks.Length == 0 ? "–" : checks)} |\n");
+        }
+        return md.ToString();
     }
 
     public override IEnumerable<Figure> Figures(IReadOnlyList<MetricRecord> metrics) => PruningFigures.For(metrics);

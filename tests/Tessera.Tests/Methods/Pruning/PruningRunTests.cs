@@ -66,6 +66,9 @@ public sealed class PruningRunTests : IDisposable
         Assert.Equal(t["post_ft_acc"]!.GetValue<double>() - t["sanity"]!["random"]!["post_ft_acc"]!.GetValue<double>(),
             t["sanity"]!["random"]!["gap"]!.GetValue<double>(), 12);
         Assert.Equal(64L * 32 + 32 * 10, s["prunable_weights"]!.GetValue<long>());
+        string table = File.ReadAllText(Path.Combine(_root, "summary", "tickets.md"));
+        Assert.Matches(@"\| gem-miner@0\.2 \| (19\.9\d|20\.0\d) % \| \d+\.\d\d % \| \d+\.\d\d % \| 2 \|", table);
+        Assert.Contains("shuffle ", table);
     }
 
     [Fact]
