@@ -40,7 +40,7 @@ public abstract class FunctionClass
         {
             xs[.., .., activeDims..] = 0.0f;
         }
-        var ys = Apply(xs, activeDims, generator);                                // (B, n)
+        var ys = Draw(xs, activeDims, generator);                                // (B, n)
         if (Noise > 0)
         {
             ys = ys + (Noise * torch.randn(ys.shape, generator: generator));
@@ -48,8 +48,9 @@ public abstract class FunctionClass
         return (xs.MoveToOuterDisposeScope(), ys.MoveToOuterDisposeScope());
     }
 
-    /// <summary>Draws one function per prompt and returns its values at <paramref name="xs"/>: (B, n, d) → (B, n).</summary>
-    protected abstract Tensor Apply(Tensor xs, int activeDims, Generator generator);
+    /// <summary>Draws one function per prompt and returns its values at <paramref name="xs"/>: (B, n, d) → (B, n)
+    /// (noise-free).</summary>
+    public abstract Tensor Draw(Tensor xs, int activeDims, Generator generator);
 
     /// <summary>Builds a class from its config name: linear, sparse, relu, tree.</summary>
     public static FunctionClass Create(LoopedTaskConfig task) => task.Name switch
@@ -78,7 +79,7 @@ public sealed class LinearRegression(int dims, double noise = 0) : FunctionClass
 {
     public override double Normalizer(int activeDims) => activeDims;
 
-    protected override Tensor Apply(Tensor xs, int activeDims, Generator generator)
+    public override Tensor Draw(Tensor xs, int activeDims, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
         var w = Weights(xs.shape[0], activeDims, generator);          // (B, d, 1)
@@ -103,7 +104,7 @@ public sealed class SparseLinearRegression : FunctionClass
 
     public override double Normalizer(int activeDims) => Math.Min(Sparsity, activeDims);
 
-    protected override Tensor Apply(Tensor xs, int activeDims, Generator generator)
+    public override Tensor Draw(Tensor xs, int activeDims, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
         long b = xs.shape[0];
@@ -133,7 +134,7 @@ public sealed class ReluNetwork : FunctionClass
 
     public override double Normalizer(int activeDims) => activeDims;
 
-    protected override Tensor Apply(Tensor xs, int activeDims, Generator generator)
+    public override Tensor Draw(Tensor xs, int activeDims, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
         long b = xs.shape[0];
@@ -168,7 +169,7 @@ public sealed class DecisionTree : FunctionClass
 
     public override double Normalizer(int activeDims) => 1.0;
 
-    protected override Tensor Apply(Tensor xs, int activeDims, Generator generator)
+    public override Tensor Draw(Tensor xs, int activeDims, Generator generator)
     {
         using var scope = torch.NewDisposeScope();
         long b = xs.shape[0];

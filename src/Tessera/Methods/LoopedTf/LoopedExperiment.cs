@@ -151,7 +151,7 @@ public sealed class LoopedExperiment : Experiment<LoopedConfig>
             ["parameters"] = counts.Total,
             ["backbone_parameters"] = counts.Backbone,
             ["lr"] = lr,
-            ["final_train_loss"] = trainer.LastLoss,
+            ["final_train_loss"] = losses.Length > 0 ? losses[^1] : null,
             ["train_s"] = Math.Round(child.WallSeconds, 1),
         };
         if (looped)
