@@ -131,6 +131,23 @@ public sealed class LoopedTrainingTests : IDisposable
         Assert.Contains("ridge", b.Message);
     }
 
+    [Theory]
+    [InlineData("smoke")]
+    [InlineData("quick")]
+    [InlineData("small")]
+    [InlineData("sparse")]
+    [InlineData("tree")]
+    [InlineData("relu")]
+    public void Presets_LoadAndValidate(string preset)
+    {
+        var experiment = new LoopedExperiment();
+
+        var config = (LoopedConfig)experiment.LoadConfig([Presets.Load("looped", preset)], []);
+
+        Assert.Equal(1, config.Threads);
+        Assert.True(config.Task.Points <= config.Model.NPositions);
+    }
+
     private sealed class LiveTensorSink : IRunSink
     {
         public List<long> Live { get; } = [];
