@@ -82,14 +82,16 @@ public sealed class LoopedExperiment : Experiment<LoopedConfig>
         bool looped = name == "looped";
         torch.random.manual_seed(StepSeeds.For(config.Seed, -1, "init-" + name));
         nn.Module model;
-        Func<Tensor, Tensor, Tensor> lossOf;
+        Func<long, Tensor, Tensor, Tensor> lossOf;     // (step, xs, ys) → training loss
+        Func<long, Tensor, Tensor, Tensor> predict;    // (step, xs, ys) → predictions of the model as trained at that step
         (long Backbone, long Total) counts;
         if (looped)
         {
             LoopedTransformer m = CreateLooped(config);
             m.InitBackbone();
             counts = m.ParameterCounts();
-            lossOf = (xs, ys) => LoopedLoss(m, xs, ys, config.Looped.Loops, config.Looped.Window);
+            lossOf = (step, xs, ys) => LoopedLoss(m, xs, ys, LoopsAt(config, step), config.Looped.Window);
+            predict = (step, xs, ys) => m.Loop(xs, ys, LoopsAt(config, step), LoopsAt(config, step) - 1)[0];
             model = m;
         }
         else
@@ -97,7 +99,8 @@ public sealed class LoopedExperiment : Experiment<LoopedConfig>
             IclTransformer m = CreateStandard(config);
             m.InitBackbone();
             counts = m.ParameterCounts();
-            lossOf = (xs, ys) => (m.call(xs, ys) - ys).square().mean();
+            lossOf = (_, xs, ys) => (m.call(xs, ys) - ys).square().mean();
+            predict = (_, xs, ys) => m.call(xs, ys);
             model = m;
         }
         double lr = looped ? config.Looped.Lr : config.Standard.Lr;
@@ -118,9 +121,7 @@ public sealed class LoopedExperiment : Experiment<LoopedConfig>
         Tensor StepLoss(long step)
         {
             (Tensor xs, Tensor ys) = TrainingPrompts(config, task, step);
-            return looped
-                ? LoopedLoss((LoopedTransformer)model, xs, ys, LoopsAt(config, step), config.Looped.Window)
-                : lossOf(xs, ys);
+            return lossOf(step, xs, ys);
         }
 
         var trainer = new Trainer(model, optimizer, StepLoss, LrSchedules.Constant(lr),
@@ -128,9 +129,7 @@ public sealed class LoopedExperiment : Experiment<LoopedConfig>
         {
             Evaluate = step =>
             {
-                Tensor preds = model is LoopedTransformer lm
-                    ? IclEvaluation.Predict((x, y) => lm.Loop(x, y, LoopsAt(config, step), LoopsAt(config, step) - 1)[0], mx, my, config.Eval.BatchSize)
-                    : IclEvaluation.Predict((x, y) => ((IclTransformer)model).call(x, y), mx, my, config.Eval.BatchSize);
+                Tensor preds = IclEvaluation.Predict((x, y) => predict(step, x, y), mx, my, config.Eval.BatchSize);
                 double err = IclEvaluation.Errors(preds, my, norm)[^1];
                 child.Log(step, "monitor", "err_last", err);
                 child.Info(string.Create(CultureInfo.InvariantCulture, $"{name} step {step}/{t.Steps}: error at the last position {err:F3}"));
