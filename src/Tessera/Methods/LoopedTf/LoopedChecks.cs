@@ -63,7 +63,7 @@ public static class LoopedChecks
                 bool bounded = At(loops) <= 2 * At(b);
                 bool converged = At(1) >= 3 * At(b);
                 Add("fixed_point", drift / At(before),
-                    $"|err({loops}) - err({before})| <= 5% of err({before}); err({loops}) <= 2 err({b}) [{Inv(Math.Round(At(loops) / At(b), 3))}]; " +
+                    $"abs(err({loops}) - err({before})) <= 5% of err({before}); err({loops}) <= 2 err({b}) [{Inv(Math.Round(At(loops) / At(b), 3))}]; " +
                     $"err(1) >= 3 err({b}) [{Inv(Math.Round(At(1) / At(b), 2))}]",
                     flat && bounded && converged, hard: true);
             }
