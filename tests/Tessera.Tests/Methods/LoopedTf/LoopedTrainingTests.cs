@@ -84,6 +84,20 @@ public sealed class LoopedTrainingTests : IDisposable
     }
 
     [Fact]
+    public void QuickstartLine_HoldsExactlyWhenGatesTwoAndFiveHold()
+    {
+        JsonObject s = Run(Tiny(7), "quickstart").Summary;
+        bool gates = s["checks"]!["vs_averaging"]!["pass"]!.GetValue<bool>() && s["checks"]!["fixed_point"]!["pass"]!.GetValue<bool>();
+
+        QuickstartLine line = LoopedExperiment.QuickstartLineFrom(s);
+
+        Assert.Equal(gates, line.Holds);
+        Assert.Contains("after 3->5 loops", line.Measured);
+        s["checks"]!["fixed_point"]!["pass"] = false;
+        Assert.False(LoopedExperiment.QuickstartLineFrom(s).Holds);
+    }
+
+    [Fact]
     public void TrainingPrompts_FixedBatch_SameEveryStep_OtherwiseFresh()
     {
         using var scope = torch.NewDisposeScope();
