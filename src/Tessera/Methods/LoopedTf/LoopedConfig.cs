@@ -66,9 +66,10 @@ public sealed record LoopedConfig : IRunConfig, IValidatable
         {
             throw new InputException("train.steps, train.batchSize and train.monitorPrompts must be at least 1.");
         }
-        if (Eval.Prompts < 1 || Eval.BatchSize < 1 || Eval.Loops < 1 || Eval.KnnK < 1 || Eval.LassoAlpha <= 0)
+        if (Eval.Prompts < 1 || Eval.BatchSize < 1 || Eval.Loops < 1 || Eval.KnnK < 1 || Eval.SlowBaselinePrompts < 1 || Eval.LassoAlpha <= 0)
         {
-            throw new InputException("eval.prompts, eval.batchSize, eval.loops and eval.knnK must be >= 1 and eval.lassoAlpha > 0.");
+            throw new InputException("eval.prompts, eval.batchSize, eval.loops, eval.knnK and eval.slowBaselinePrompts must be >= 1 " +
+                "and eval.lassoAlpha > 0.");
         }
         string[] unknown = Eval.Baselines.Where(b => !Baselines.Names.Contains(b)).ToArray();
         if (unknown.Length > 0)
