@@ -1,5 +1,6 @@
 using Tessera.Methods.Arithmetic;
 using Tessera.Methods.Classify;
+using Tessera.Methods.LoopedTf;
 using Tessera.Methods.Pruning;
 
 namespace Tessera.Experiments;
@@ -12,6 +13,7 @@ public static class Registry
         new ClassifyExperiment(),
         new ArithmeticExperiment(),
         new LrmcExperiment(),
+        new LoopedExperiment(),
         new GemMinerExperiment(),
     ];
 
