@@ -1,7 +1,8 @@
 using Tessera.Benchmarks;
 
 // Benchmarks report ratios measured in one process, so a busy machine shifts both sides alike.
-// Usage: dotnet run -c Release --project bench/Tessera.Benchmarks -- [mfu|overhead|all] [--threads N]
+// Usage: dotnet run -c Release --project bench/Tessera.Benchmarks -- [mfu|overhead|pruning|all] [--threads N]
+// pruning: [--train N] [--epochs E] [--rewind S] [--full] (gem-miner vs IMP wall time to a ticket; not part of 'all')
 string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int threads = args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).FirstOrDefault(2);
 torch.set_num_threads(threads);
@@ -13,4 +14,8 @@ if (which is "mfu" or "all")
 if (which is "overhead" or "all")
 {
     ArithmeticBench.TrainerOverhead();
+}
+if (which == "pruning")
+{
+    PruningBench.Run(args);
 }

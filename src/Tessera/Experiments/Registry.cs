@@ -1,6 +1,7 @@
 using Tessera.Methods.Arithmetic;
 using Tessera.Methods.Classify;
 using Tessera.Methods.LoopedTf;
+using Tessera.Methods.Pruning;
 
 namespace Tessera.Experiments;
 
@@ -13,6 +14,7 @@ public static class Registry
         new ArithmeticExperiment(),
         new LrmcExperiment(),
         new LoopedExperiment(),
+        new GemMinerExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

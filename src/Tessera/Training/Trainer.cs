@@ -4,8 +4,12 @@ using Tessera.Experiments;
 namespace Tessera.Training;
 
 /// <summary>How long to train and how often to log, evaluate and checkpoint (in optimizer steps; 0 = only at the end).</summary>
+/// <param name="FirstStep">The step this training starts at. A run made of several trainings in a row (e.g. pruning,
+/// then fine-tuning) numbers its steps globally: each training covers (FirstStep, MaxSteps], evaluates and checkpoints
+/// every EvalEvery/CheckpointEvery steps counted from FirstStep, and restores a checkpoint on resume only when the
+/// resumed step lies inside its range (otherwise it starts fresh at FirstStep).</param>
 public sealed record TrainerOptions(long MaxSteps, long LogEvery = 10, long EvalEvery = 0, long CheckpointEvery = 0,
-    double GradClip = 0, int KeepCheckpoints = 2, string Task = "train");
+    double GradClip = 0, int KeepCheckpoints = 2, string Task = "train", long FirstStep = 0);
 
 /// <summary>
 /// The one training loop of Tessera (minGPT's idea: the loop knows nothing of the model or the data).
@@ -34,6 +38,14 @@ public sealed class Trainer
     /// <summary>Called with the completed step count at every evaluation point: model in eval mode, no gradients,
     /// inside a dispose scope (tensors it creates die with it).</summary>
     public Action<long>? Evaluate { get; set; }
+
+    /// <summary>Called with the step index after backward and before gradient clipping and the optimizer step
+    /// (inside the step's dispose scope): e.g. masking gradients, or turning weight gradients into score gradients.</summary>
+    public Action<long>? AfterBackward { get; set; }
+
+    /// <summary>Called with the step index right after the optimizer step (inside the step's dispose scope):
+    /// e.g. re-applying pruning masks or projecting parameters back onto their domain.</summary>
+    public Action<long>? AfterStep { get; set; }
 
     /// <summary>Experiment state to keep in checkpoints (e.g. the best score so far), and its restore.</summary>
     public Func<JsonObject>? SaveState { get; set; }
@@ -64,11 +76,13 @@ public sealed class Trainer
                 _optimizer.zero_grad();
                 Tensor loss = _stepLoss(step);
                 loss.backward();
+                AfterBackward?.Invoke(step);
                 if (_options.GradClip > 0)
                 {
                     nn.utils.clip_grad_norm_(parameters, _options.GradClip);
                 }
                 _optimizer.step();
+                AfterStep?.Invoke(step);
                 LastLoss = loss.item<float>();
             }
             step++;
@@ -83,7 +97,7 @@ public sealed class Trainer
                 _ctx.Log(step, "train", "loss", LastLoss);
                 _ctx.Log(step, "train", "lr", lr);
             }
-            _ctx.Progress(_options.Task, step, _options.MaxSteps);
+            _ctx.Progress(_options.Task, step - _options.FirstStep, _options.MaxSteps - _options.FirstStep);
             if (Due(step, _options.EvalEvery))
             {
                 RunEvaluation(step);
@@ -96,7 +110,8 @@ public sealed class Trainer
         return step - first;
     }
 
-    private bool Due(long step, long every) => step == _options.MaxSteps || (every > 0 && step % every == 0);
+    private bool Due(long step, long every) =>
+        step == _options.MaxSteps || (every > 0 && (step - _options.FirstStep) % every == 0);
 
     private void RunEvaluation(long step)
     {
@@ -115,9 +130,14 @@ public sealed class Trainer
 
     private long RestoreIfResuming()
     {
-        if (_ctx.ResumeStep == 0)
+        if (_ctx.ResumeStep <= _options.FirstStep)
         {
-            return 0;
+            return _options.FirstStep;
+        }
+        if (_ctx.ResumeStep > _options.MaxSteps)
+        {
+            throw new InvalidOperationException($"The run resumes at step {_ctx.ResumeStep}, after this training's last step " +
+                $"{_options.MaxSteps}: a training that already finished must not be run again.");
         }
         Checkpoint.Info checkpoint = Checkpoint.Latest(_ctx.Dir.CheckpointsDir)
             ?? throw new InputException($"'{_ctx.Dir.CheckpointsDir}' holds no checkpoint to resume from.");
