@@ -6,12 +6,13 @@ public enum ShortcutKind
     /// <summary>Parameter-free (He et al. option A): subsample by 2 and zero-pad the channels, planes/4 on each side.</summary>
     ZeroPad,
 
-    /// <summary>Projection (option B): a bias-free 1×1 conv with the block's stride, then a non-affine BatchNorm.</summary>
+    /// <summary>Projection (option B): a bias-free 1×1 conv with the block's stride, then BatchNorm.</summary>
     Projection,
 }
 
-/// <summary>Basic residual block of the CIFAR ResNets (no biases, non-affine BatchNorm): conv 3×3 (stride) → BN →
-/// ReLU → conv 3×3 → BN, plus the shortcut, then ReLU. Input (N, inPlanes, H, W), output (N, planes, H/stride, W/stride).</summary>
+/// <summary>Basic residual block of the CIFAR ResNets (convs without bias): conv 3×3 (stride) → BN → ReLU → conv 3×3 →
+/// BN, plus the shortcut, then ReLU. With <c>biasFree</c> the BatchNorms have no γ/β (the pruning papers' layout).
+/// Input (N, inPlanes, H, W), output (N, planes, H/stride, W/stride).</summary>
 public sealed class ResNetBlock : nn.Module<Tensor, Tensor>
 {
     // state_dict keys: conv1.weight, bn1.*, conv2.weight, bn2.*, [shortcut_conv.weight, shortcut_bn.* for a projection]
@@ -28,20 +29,21 @@ public sealed class ResNetBlock : nn.Module<Tensor, Tensor>
     /// <param name="planes">Output channels.</param>
     /// <param name="stride">Stride of the first conv (1 or 2).</param>
     /// <param name="shortcut">How to match the shortcut when the shape changes; an identity shortcut otherwise.</param>
-    public ResNetBlock(int inPlanes, int planes, int stride, ShortcutKind shortcut) : base(nameof(ResNetBlock))
+    /// <param name="biasFree">BatchNorm without γ/β, so that every parameter is a conv weight.</param>
+    public ResNetBlock(int inPlanes, int planes, int stride, ShortcutKind shortcut, bool biasFree = false) : base(nameof(ResNetBlock))
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inPlanes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(planes);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stride);
         conv1 = nn.Conv2d(inPlanes, planes, 3, stride: stride, padding: 1, bias: false);
-        bn1 = nn.BatchNorm2d(planes, affine: false);
+        bn1 = nn.BatchNorm2d(planes, affine: !biasFree);
         conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes, affine: false);
+        bn2 = nn.BatchNorm2d(planes, affine: !biasFree);
         bool changes = stride != 1 || inPlanes != planes;
         if (changes && shortcut == ShortcutKind.Projection)
         {
             shortcut_conv = nn.Conv2d(inPlanes, planes, 1, stride: stride, bias: false);
-            shortcut_bn = nn.BatchNorm2d(planes, affine: false);
+            shortcut_bn = nn.BatchNorm2d(planes, affine: !biasFree);
         }
         else if (changes)
         {

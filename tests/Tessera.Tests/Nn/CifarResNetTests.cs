@@ -7,7 +7,7 @@ public sealed class CifarResNetTests
     [Fact]
     public void ResNet20_StateDict_StemStagesBlocksClassifier()
     {
-        using var model = CifarResNet.ResNet20();
+        using var model = CifarResNet.ResNet20(biasFree: true);
 
         string[] keys = ModelChecks.Keys(model);
         string[] blocks = Enumerable.Range(0, 3).SelectMany(s => Enumerable.Range(0, 3).Select(b => $"stages.{s}.{b}")).ToArray();
@@ -27,8 +27,8 @@ public sealed class CifarResNetTests
     public void ResNet20_HasTheSpecsWeightCount_ResNet32Too()
     {
         // Spec §4: 432 + 6·2,304 + 4,608 + 5·9,216 + 18,432 + 5·36,864 + 640 = 268,336 (ResNet-20, CIFAR-10).
-        using var r20 = CifarResNet.ResNet20();
-        using var r32 = CifarResNet.ResNet32();
+        using var r20 = CifarResNet.ResNet20(biasFree: true);
+        using var r32 = CifarResNet.ResNet32(biasFree: true);
 
         Assert.Equal(268_336, BnModelChecks.PrunableWeights(r20));
         // ResNet-32 adds 2 blocks per stage (2·2·(2,304 + 9,216 + 36,864) = 193,536) and 100 classes (+5,760).
@@ -41,7 +41,7 @@ public sealed class CifarResNetTests
     public void ResNet20_SpecInputs_GivesLogits_AndGradients(int c, int h, int w)
     {
         using var scope = torch.NewDisposeScope();
-        using var model = CifarResNet.ResNet20(c);
+        using var model = CifarResNet.ResNet20(c, biasFree: true);
 
         BnModelChecks.AssertForwardBackward(model, torch.randn(2, c, h, w), 10);
     }
@@ -50,7 +50,7 @@ public sealed class CifarResNetTests
     public void ResNet18_HasProjectionShortcuts_AndGivesLogits()
     {
         using var scope = torch.NewDisposeScope();
-        using var model = CifarResNet.ResNet18();
+        using var model = CifarResNet.ResNet18(biasFree: true);
 
         string[] keys = ModelChecks.Keys(model);
         Assert.Contains("stages.1.0.shortcut_conv.weight", keys);
@@ -66,7 +66,7 @@ public sealed class CifarResNetTests
     public void SaveLoad_RoundTrip_KeepsRunningStatistics()
     {
         using var scope = torch.NewDisposeScope();
-        BnModelChecks.AssertSaveLoadWithRunningStats(() => CifarResNet.ResNet20(3, 10), torch.randn(4, 3, 8, 8));
+        BnModelChecks.AssertSaveLoadWithRunningStats(() => CifarResNet.ResNet20(3, 10, biasFree: true), torch.randn(4, 3, 8, 8));
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class CifarResNetTests
     {
         // Given: a downsampling block 2 → 4 channels whose convs are zero, so the output is relu(0 + shortcut)
         using var scope = torch.NewDisposeScope();
-        using var block = new ResNetBlock(2, 4, 2, ShortcutKind.ZeroPad);
+        using var block = new ResNetBlock(2, 4, 2, ShortcutKind.ZeroPad, biasFree: true);
         using (torch.no_grad())
         {
             foreach (var p in block.parameters())

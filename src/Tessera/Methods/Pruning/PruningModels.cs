@@ -12,13 +12,13 @@ public static class PruningModels
     public static nn.Module<Tensor, Tensor> Create(string name, int channels, int height, int width, int numClasses, int[] hidden) =>
         name switch
         {
-            "bn-mlp" => new BnMlp(channels * height * width, hidden, numClasses),
+            "bn-mlp" => new MlpBn(channels * height * width, hidden, numClasses, biasFree: true),
             "conv-fm" => new ConvFm(channels, height, width, numClasses),
             "conv4" => new Conv4(channels, height, width, numClasses),
-            "resnet20" => CifarResNet.ResNet20(channels, numClasses),
-            "resnet32" => CifarResNet.ResNet32(channels, numClasses),
-            "resnet18" => CifarResNet.ResNet18(channels, numClasses),
-            "vgg16" => new Vgg16(channels, height, width, numClasses),
+            "resnet20" => CifarResNet.ResNet20(channels, numClasses, biasFree: true),
+            "resnet32" => CifarResNet.ResNet32(channels, numClasses, biasFree: true),
+            "resnet18" => CifarResNet.ResNet18(channels, numClasses, biasFree: true),
+            "vgg16" => Vgg.Vgg16(channels, height, width, numClasses, biasFree: true),
             _ => throw new InputException($"model.name '{name}' is not a pruning model; use one of: {string.Join(", ", Names)}."),
         };
 }

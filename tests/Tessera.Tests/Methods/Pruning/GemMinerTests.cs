@@ -85,7 +85,7 @@ public sealed class GemMinerTests
     {
         // Check 1 of spec §6 on 10,000 distinct random scores, s = 1.4 %, N = 9.
         using var scope = torch.NewDisposeScope();
-        using var model = new BnMlp(100, [], 100);
+        using var model = new MlpBn(100, [], 100, biasFree: true);
         MaskSet masks = MaskSet.Attach(model);
         using var g = new Generator(11);
         GemMiner gm = GemMiner.Attach(masks, g);
@@ -202,7 +202,7 @@ public sealed class GemMinerTests
     public void Attach_ScoresUniformOnTheUnitInterval_WeightsBecomeWTimesTheMask_OrigKeepsW()
     {
         using var scope = torch.NewDisposeScope();
-        using var model = new BnMlp(50, [40], 10);
+        using var model = new MlpBn(50, [40], 10, biasFree: true);
         MaskSet masks = MaskSet.Attach(model);
         Tensor[] w = masks.Weights();
         using var g = new Generator(9);

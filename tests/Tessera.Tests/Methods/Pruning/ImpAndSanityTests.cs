@@ -32,7 +32,7 @@ public sealed class ImpAndSanityTests
         // Check 7 of spec §6: density after round r is 0.8^r (± one weight per round).
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(7);
-        using var net = new BnMlp(30, [20], 10);
+        using var net = new MlpBn(30, [20], 10, biasFree: true);
         MaskSet masks = MaskSet.Attach(net);
         using (var g = new Generator(3))
         {
@@ -84,7 +84,7 @@ public sealed class ImpAndSanityTests
     public void Reinitialize_DrawsKaimingNormal_AndKeepsTheMask()
     {
         using var scope = torch.NewDisposeScope();
-        using var net = new BnMlp(400, [300], 10);
+        using var net = new MlpBn(400, [300], 10, biasFree: true);
         MaskSet masks = MaskSet.Attach(net);
         using (var g = new Generator(1))
         {
@@ -128,7 +128,7 @@ public sealed class ImpAndSanityTests
     {
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(9);
-        using var net = new BnMlp(20, [10], 5);
+        using var net = new MlpBn(20, [10], 5, biasFree: true);
         MaskSet masks = MaskSet.Attach(net);
         using var g = new Generator(4);
         EdgePopup popup = EdgePopup.Attach(masks, 0.3, global: false, g);

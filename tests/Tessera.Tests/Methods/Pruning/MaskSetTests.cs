@@ -35,7 +35,7 @@ public sealed class MaskSetTests : IDisposable
     [Fact]
     public void Attach_Twice_ReusesTheBuffers()
     {
-        using var model = new BnMlp(4, [3], 2);
+        using var model = new MlpBn(4, [3], 2, biasFree: true);
         MaskSet first = MaskSet.Attach(model);
         using (var scope = torch.NewDisposeScope())
         {
@@ -50,7 +50,7 @@ public sealed class MaskSetTests : IDisposable
     [Fact]
     public void Attach_Exempt_LeavesTheLayerOutAndUnknownNamesFail()
     {
-        using var model = new BnMlp(4, [3], 2);
+        using var model = new MlpBn(4, [3], 2, biasFree: true);
 
         MaskSet masks = MaskSet.Attach(model, new MaskingOptions { Exempt = ["layers.0"] });
 
@@ -64,7 +64,7 @@ public sealed class MaskSetTests : IDisposable
     public void Set_AppliesTheMask_PrunedWeightsArePositiveZero_KeptUnchanged()
     {
         using var scope = torch.NewDisposeScope();
-        using var model = new BnMlp(2, [2], 1);
+        using var model = new MlpBn(2, [2], 1, biasFree: true);
         MaskSet masks = MaskSet.Attach(model);
         using (torch.no_grad())
         {
@@ -85,7 +85,7 @@ public sealed class MaskSetTests : IDisposable
     public void Set_RejectsWrongShapesAndNonBinaryValues()
     {
         using var scope = torch.NewDisposeScope();
-        using var model = new BnMlp(2, [2], 1);
+        using var model = new MlpBn(2, [2], 1, biasFree: true);
         MaskSet masks = MaskSet.Attach(model);
 
         Assert.Throws<ArgumentException>(() => masks.Set([torch.ones(2, 2)]));
@@ -99,7 +99,7 @@ public sealed class MaskSetTests : IDisposable
         // Given: a pruned model saved with its own save()
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(3);
-        using var a = new BnMlp(6, [5], 3);
+        using var a = new MlpBn(6, [5], 3, biasFree: true);
         MaskSet ma = MaskSet.Attach(a);
         using (var g = new Generator(1))
         {
@@ -110,7 +110,7 @@ public sealed class MaskSetTests : IDisposable
 
         // When: a fresh model of the same shape gets masks attached and loads the file
         torch.random.manual_seed(4);
-        using var b = new BnMlp(6, [5], 3);
+        using var b = new MlpBn(6, [5], 3, biasFree: true);
         MaskSet mb = MaskSet.Attach(b);
         b.load(path);
 
@@ -129,7 +129,7 @@ public sealed class MaskSetTests : IDisposable
         // Given: a half-pruned MLP trained by the Trainer with SGD (momentum 0.9, weight decay 1e-2, lr 0.1)
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(5);
-        using var model = new BnMlp(8, [16], 3);
+        using var model = new MlpBn(8, [16], 3, biasFree: true);
         MaskSet masks = MaskSet.Attach(model);
         using (var g = new Generator(2))
         {
@@ -169,7 +169,7 @@ public sealed class MaskSetTests : IDisposable
         // Given: pruned weights at zero, gradients masked but the mask NOT re-applied after the step
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(6);
-        using var model = new BnMlp(4, [6], 2);
+        using var model = new MlpBn(4, [6], 2, biasFree: true);
         MaskSet masks = MaskSet.Attach(model);
         using (var g = new Generator(3))
         {
@@ -197,7 +197,7 @@ public sealed class MaskSetTests : IDisposable
         // The counterpart of the test above: the hooks are what keeps the zeros.
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(6);
-        using var model = new BnMlp(4, [6], 2);
+        using var model = new MlpBn(4, [6], 2, biasFree: true);
         MaskSet masks = MaskSet.Attach(model);
         using (var g = new Generator(3))
         {

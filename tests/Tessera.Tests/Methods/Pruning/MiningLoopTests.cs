@@ -25,7 +25,7 @@ public sealed class MiningLoopTests : IDisposable
         // Given: an MLP mined for 30 steps on a fixed labelled point cloud, with a freezing event after step 15
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(1);
-        using var model = new BnMlp(6, [12], 3);
+        using var model = new MlpBn(6, [12], 3, biasFree: true);
         MaskSet masks = MaskSet.Attach(model);
         using (var g = new Generator(2))
         {

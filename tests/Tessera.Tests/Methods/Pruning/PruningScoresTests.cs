@@ -45,7 +45,7 @@ public sealed class PruningScoresTests
     {
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(3);
-        using var net = new BnMlp(20, [15], 5);
+        using var net = new MlpBn(20, [15], 5, biasFree: true);
         MaskSet masks = MaskSet.Attach(net);
 
         double density = PruningScores.SynFlow(net, masks, [20], 0.1, iterations: 10);
@@ -151,7 +151,7 @@ public sealed class PruningScoresTests
         // Given: a model in eval mode whose running statistics moved
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(6);
-        using var net = new BnMlp(10, [8], 3);
+        using var net = new MlpBn(10, [8], 3, biasFree: true);
         MaskSet masks = MaskSet.Attach(net);
         Tensor x = torch.randn(16, 10), y = torch.randint(0, 3, [16]);
         using (torch.no_grad())

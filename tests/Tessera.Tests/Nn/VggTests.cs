@@ -3,12 +3,12 @@ using Tessera.Tests.Support;
 
 namespace Tessera.Tests.Nn;
 
-public sealed class Vgg16Tests
+public sealed class VggTests
 {
     [Fact]
     public void StateDict_ThirteenConvsAndTheClassifier_ThenTheNorms()
     {
-        using var model = new Vgg16(3, 32, 32, 10);
+        using var model = Vgg.Vgg16(3, 32, 32, 10, biasFree: true);
 
         string[] keys = ModelChecks.Keys(model);
         Assert.Equal(13, keys.Count(k => k.StartsWith("convs.", StringComparison.Ordinal)));
@@ -23,7 +23,7 @@ public sealed class Vgg16Tests
     public void Cifar10_HasTheExpectedWeightCount()
     {
         // 3·64·9 + 64·64·9 + 64·128·9 + 128·128·9 + 128·256·9 + 2·256·256·9 + 256·512·9 + 5·512·512·9 + 512·10 = 14,715,584.
-        using var model = new Vgg16(3, 32, 32, 10);
+        using var model = Vgg.Vgg16(3, 32, 32, 10, biasFree: true);
 
         Assert.Equal(14_715_584, BnModelChecks.PrunableWeights(model));
     }
@@ -32,7 +32,7 @@ public sealed class Vgg16Tests
     public void Forward_32x32_GivesLogits()
     {
         using var scope = torch.NewDisposeScope();
-        using var model = new Vgg16(3, 32, 32, 10);
+        using var model = Vgg.Vgg16(3, 32, 32, 10, biasFree: true);
         model.eval();
         using var noGrad = torch.no_grad();
 
@@ -44,12 +44,12 @@ public sealed class Vgg16Tests
     public void SaveLoad_RoundTrip_KeepsRunningStatistics()
     {
         using var scope = torch.NewDisposeScope();
-        BnModelChecks.AssertSaveLoadWithRunningStats(() => new Vgg16(3, 32, 32, 10), torch.randn(2, 3, 32, 32));
+        BnModelChecks.AssertSaveLoadWithRunningStats(() => Vgg.Vgg16(3, 32, 32, 10, biasFree: true), torch.randn(2, 3, 32, 32));
     }
 
     [Fact]
     public void Constructor_28x28_ThrowsInputException()
     {
-        Assert.Throws<InputException>(() => new Vgg16(1, 28, 28, 10));
+        Assert.Throws<InputException>(() => Vgg.Vgg16(1, 28, 28, 10, biasFree: true));
     }
 }

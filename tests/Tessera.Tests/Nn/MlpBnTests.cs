@@ -2,12 +2,12 @@ using Tessera.Nn;
 
 namespace Tessera.Tests.Nn;
 
-public sealed class BnMlpTests
+public sealed class MlpBnTests
 {
     [Fact]
     public void StateDict_TwoHiddenLayers_LinearsThenNonAffineNorms()
     {
-        using var model = new BnMlp(16, [5, 4], 3);
+        using var model = new MlpBn(16, [5, 4], 3, biasFree: true);
 
         Assert.Equal(
             ["layers.0.weight", "layers.1.weight", "layers.2.weight",
@@ -22,7 +22,7 @@ public sealed class BnMlpTests
     public void MlpFm_HasTheSpecsWeightCount()
     {
         // Spec §6: 784·300 + 300·100 + 100·10 = 266,200.
-        using var model = new BnMlp(784, [300, 100], 10);
+        using var model = new MlpBn(784, [300, 100], 10, biasFree: true);
 
         Assert.Equal(266_200, BnModelChecks.PrunableWeights(model));
     }
@@ -31,7 +31,7 @@ public sealed class BnMlpTests
     public void Forward_ImageBatch_GivesLogits_AndGradients()
     {
         using var scope = torch.NewDisposeScope();
-        using var model = new BnMlp(784, [30, 20], 10);
+        using var model = new MlpBn(784, [30, 20], 10, biasFree: true);
 
         BnModelChecks.AssertForwardBackward(model, torch.randn(6, 1, 28, 28), 10);
     }
@@ -41,7 +41,7 @@ public sealed class BnMlpTests
     {
         // Given: fresh running statistics (mean 0, var 1), so eval-mode BN divides by √(1 + 1e-5)
         using var scope = torch.NewDisposeScope();
-        using var model = new BnMlp(3, [2], 2);
+        using var model = new MlpBn(3, [2], 2, biasFree: true);
         model.eval();
         Tensor w0 = model.state_dict()["layers.0.weight"], w1 = model.state_dict()["layers.1.weight"];
         Tensor x = torch.randn(4, 3);
@@ -56,21 +56,21 @@ public sealed class BnMlpTests
     public void SaveLoad_RoundTrip_KeepsRunningStatistics()
     {
         using var scope = torch.NewDisposeScope();
-        BnModelChecks.AssertSaveLoadWithRunningStats(() => new BnMlp(12, [7, 5], 4), torch.randn(8, 12));
+        BnModelChecks.AssertSaveLoadWithRunningStats(() => new MlpBn(12, [7, 5], 4, biasFree: true), torch.randn(8, 12));
     }
 
     [Fact]
     public void Forward_AfterWarmUp_LeavesOnlyItsResult()
     {
         using var scope = torch.NewDisposeScope();
-        using var model = new BnMlp(12, [7, 5], 4);
+        using var model = new MlpBn(12, [7, 5], 4, biasFree: true);
         ModelChecks.AssertForwardLeavesOnlyItsResult(model, torch.randn(3, 12));
     }
 
     [Fact]
     public void Constructor_NonPositiveWidth_ThrowsInputExceptionNamingKey()
     {
-        var ex = Assert.Throws<InputException>(() => new BnMlp(4, [8, 0], 2));
+        var ex = Assert.Throws<InputException>(() => new MlpBn(4, [8, 0], 2, biasFree: true));
 
         Assert.Contains("model.hidden", ex.Message, StringComparison.Ordinal);
     }
