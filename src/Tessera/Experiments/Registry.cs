@@ -1,4 +1,5 @@
 using Tessera.Methods.Arithmetic;
+using Tessera.Methods.BadMinima;
 using Tessera.Methods.Classify;
 
 namespace Tessera.Experiments;
@@ -11,6 +12,7 @@ public static class Registry
         new ClassifyExperiment(),
         new ArithmeticExperiment(),
         new LrmcExperiment(),
+        new BadMinimaExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
