@@ -1,0 +1,108 @@
+using Tessera.Nn;
+
+namespace Tessera.Tests.Nn;
+
+public sealed class ResNet18Tests
+{
+    private static readonly (string Name, bool Projection)[] Blocks =
+    [
+        ("layer1.0", false), ("layer1.1", false), ("layer2.0", true), ("layer2.1", false),
+        ("layer3.0", true), ("layer3.1", false), ("layer4.0", true), ("layer4.1", false),
+    ];
+
+    /// <summary>The BatchNorm layers of a block, in call order.</summary>
+    private static string[] Norms(string block, bool projection) =>
+        projection ? [$"{block}.bn1", $"{block}.bn2", $"{block}.shortcut.1"] : [$"{block}.bn1", $"{block}.bn2"];
+
+    [Fact]
+    public void StateDict_Keys_StemFourStagesLinear_ThenBuffers()
+    {
+        using var model = new ResNet18(3, 10);
+
+        // TorchSharp lists every parameter first (in call order), then every buffer.
+        string[] Affine(string n) => [$"{n}.weight", $"{n}.bias"];
+        string[] Stats(string n) => [$"{n}.running_mean", $"{n}.running_var", $"{n}.num_batches_tracked"];
+        string[] parameters =
+        [
+            "conv1.weight", .. Affine("bn1"),
+            .. Blocks.SelectMany(b => new[] { $"{b.Name}.conv1.weight", $"{b.Name}.bn1.weight", $"{b.Name}.bn1.bias",
+                $"{b.Name}.conv2.weight", $"{b.Name}.bn2.weight", $"{b.Name}.bn2.bias" }
+                .Concat(b.Projection ? [$"{b.Name}.shortcut.0.weight", .. Affine($"{b.Name}.shortcut.1")] : [])),
+            "linear.weight", "linear.bias",
+        ];
+        string[] buffers = [.. Stats("bn1"), .. Blocks.SelectMany(b => Norms(b.Name, b.Projection).SelectMany(Stats))];
+        Assert.Equal([.. parameters, .. buffers], ModelChecks.Keys(model));
+    }
+
+    [Fact]
+    public void Parameters_Cifar10_Is11173962()
+    {
+        // The well-known count of the CIFAR ResNet-18 (3×3 stem, 10 classes).
+        using var model = new ResNet18(3, 10);
+
+        Assert.Equal(11_173_962, model.parameters().Sum(p => p.numel()));
+    }
+
+    [Theory]
+    [InlineData(3, 32)]
+    [InlineData(1, 8)]
+    public void Forward_InputSize_GivesLogits(int c, int side)
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = new ResNet18(c, 10);
+        model.eval();   // one image: train-mode BatchNorm needs more than one value per channel
+
+        var logits = model.call(torch.randn(1, c, side, side));
+
+        Assert.Equal([1L, 10L], logits.shape);
+    }
+
+    [Fact]
+    public void BasicBlock_IdentityShortcut_AddsInput()
+    {
+        // Given: a block whose convolutions are zero, so bn2(conv2(.)) = β = 0 and the output is relu(x)
+        using var scope = torch.NewDisposeScope();
+        using var block = new BasicBlock(2, 2, 1);
+        using (torch.no_grad())
+        {
+            foreach (var (name, p) in block.named_parameters().Where(kv => kv.name.StartsWith("conv", StringComparison.Ordinal)))
+            {
+                p.zero_();
+            }
+        }
+        block.eval();
+        var x = torch.randn(1, 2, 3, 3);
+
+        var y = block.call(x);
+
+        Assert.True(torch.allclose(y, nn.functional.relu(x)));
+        Assert.DoesNotContain(block.state_dict().Keys, k => k.StartsWith("shortcut", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void BasicBlock_StrideTwo_HalvesTheMapWithAProjection()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var block = new BasicBlock(4, 8, 2);
+
+        var y = block.call(torch.randn(2, 4, 8, 8));
+
+        Assert.Equal([2L, 8L, 4L, 4L], y.shape);
+        Assert.Equal([8L, 4L, 1L, 1L], block.state_dict()["shortcut.0.weight"].shape);
+    }
+
+    [Fact]
+    public void Forward_AfterWarmUp_LeavesOnlyItsResult()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var model = new ResNet18(1, 10);
+        ModelChecks.AssertForwardLeavesOnlyItsResult(model, torch.randn(2, 1, 8, 8));
+    }
+
+    [Fact]
+    public void SaveLoad_RoundTrip_KeepsWeightsAndRunningStats()
+    {
+        using var scope = torch.NewDisposeScope();
+        BatchNormModelChecks.AssertSaveLoadKeepsRunningStats(() => new ResNet18(1, 10), torch.randn(2, 1, 8, 8));
+    }
+}
