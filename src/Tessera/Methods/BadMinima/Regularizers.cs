@@ -43,6 +43,11 @@ public sealed record Setting(string Text, IReadOnlyList<RegularizerTerm> Terms)
 
     /// <summary>The folder name of the setting's cells: the setting as written, '=' → '-', '+' → '_'.</summary>
     public string DirName => Text.Replace('=', '-').Replace('+', '_');
+
+    /// <summary>Settings are equal when written the same way (the text determines the terms).</summary>
+    public bool Equals(Setting? other) => other is not null && Text == other.Text;
+
+    public override int GetHashCode() => StringComparer.Ordinal.GetHashCode(Text);
 }
 
 /// <summary>

@@ -23,6 +23,14 @@ public sealed class RegularizersTests
         Assert.Equal(dir, s.DirName);
     }
 
+    [Fact]
+    public void Setting_ParsedTwice_IsEqual_OtherTextIsNot()
+    {
+        Assert.Equal(Catalog.Parse("da+mom"), Catalog.Parse("da+mom"));
+        Assert.Equal(Catalog.Parse("da+mom").GetHashCode(), Catalog.Parse(" DA+MOM ").GetHashCode());
+        Assert.NotEqual(Catalog.Parse("da+mom"), Catalog.Parse("mom+da"));
+    }
+
     [Theory]
     [InlineData("vanilla", 0, 0, 0)]
     [InlineData("l2", 0, 5e-4, 0)]
