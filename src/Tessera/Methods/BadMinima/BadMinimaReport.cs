@@ -113,10 +113,10 @@ public static class BadMinimaReport
         {
             double[] acc = phase1.OrderBy(kv => kv.Key).Select(kv => Num(kv.Value, "adversarial_acc")).ToArray();
             checks.Add(new SpecCheck("1. phase 1 reaches 99.9% eval-mode accuracy on the random labels, every seed",
-                $"{Join(acc, PlainPct)}% after {string.Join(", ", phase1.OrderBy(kv => kv.Key).Select(kv => kv.Value["epochs"]))} epochs", ">= 99.9% within 200 epochs",
+                $"{Join(acc, PlainPct)}% after {string.Join(", ", phase1.OrderBy(kv => kv.Key).Select(kv => kv.Value["epochs"]))} epochs", "at least 99.9% within 200 epochs",
                 acc.All(a => a >= 0.999) && phase1.Values.All(p => p["epochs"]!.GetValue<long>() <= 200)));
             double[] test = phase1.Values.Select(p => Num(p, "test_acc")).ToArray();
-            checks.Add(new SpecCheck("2. theta_adv accuracy on the true test labels", $"{PlainPct(test.Average())}%", "<= 15%", test.Average() <= 0.15));
+            checks.Add(new SpecCheck("2. theta_adv accuracy on the true test labels", $"{PlainPct(test.Average())}%", "at most 15%", test.Average() <= 0.15));
         }
         Setting? Find(string canonical) => settings.FirstOrDefault(s => s.Canonical == canonical);
         double vanillaGap = double.NaN;
@@ -125,12 +125,12 @@ public static class BadMinimaReport
             IReadOnlyList<double> gaps = Gaps(cells, vanilla);
             double aiTrain = Mean(Values(cells, vanilla, InitName.Adversarial, "train_acc")), riTrain = Mean(Values(cells, vanilla, InitName.Random, "train_acc"));
             vanillaGap = gaps.Average();
-            checks.Add(new SpecCheck("3a. vanilla: adversarial-init train accuracy", $"{PlainPct(aiTrain)}%", ">= 99.5%", aiTrain >= 0.995));
-            checks.Add(new SpecCheck("3b. vanilla: random-init train accuracy", $"{PlainPct(riTrain)}%", ">= 95%", riTrain >= 0.95));
-            checks.Add(new SpecCheck("3c. vanilla: gap (mean)", $"{PlainPts(vanillaGap)} pts", ">= 3.0 pts", vanillaGap >= 0.03));
-            checks.Add(new SpecCheck("3d. vanilla: gap of every seed", $"{Join(gaps, PlainPts)} pts", ">= 2.0 pts each", gaps.All(g => g >= 0.02)));
+            checks.Add(new SpecCheck("3a. vanilla: adversarial-init train accuracy", $"{PlainPct(aiTrain)}%", "at least 99.5%", aiTrain >= 0.995));
+            checks.Add(new SpecCheck("3b. vanilla: random-init train accuracy", $"{PlainPct(riTrain)}%", "at least 95%", riTrain >= 0.95));
+            checks.Add(new SpecCheck("3c. vanilla: gap (mean)", $"{PlainPts(vanillaGap)} pts", "at least 3.0 pts", vanillaGap >= 0.03));
+            checks.Add(new SpecCheck("3d. vanilla: gap of every seed", $"{Join(gaps, PlainPts)} pts", "at least 2.0 pts each", gaps.All(g => g >= 0.02)));
             double aiNorm = Mean(Values(cells, vanilla, InitName.Adversarial, "norm")), riNorm = Mean(Values(cells, vanilla, InitName.Random, "norm"));
-            checks.Add(new SpecCheck("6. vanilla: parameter norm adversarial / random", $"{F(aiNorm)} / {F(riNorm)} = {F(aiNorm / riNorm, "F2")}", ">= 1.2", aiNorm >= 1.2 * riNorm));
+            checks.Add(new SpecCheck("6. vanilla: parameter norm adversarial / random", $"{F(aiNorm)} / {F(riNorm)} = {F(aiNorm / riNorm, "F2")}", "at least 1.2", aiNorm >= 1.2 * riNorm));
         }
         foreach ((string canonical, string label) in new[] { ("mom", "4a. mom"), ("da+l2+mom", "4b. all") })
         {
@@ -139,13 +139,13 @@ public static class BadMinimaReport
                 double gap = Gaps(cells, s).Average();
                 bool half = double.IsNaN(vanillaGap) || Math.Abs(gap) <= vanillaGap / 2;
                 checks.Add(new SpecCheck($"{label}: |gap|, and at most half the vanilla gap", $"{PlainPts(gap)} pts (vanilla {PlainPts(vanillaGap)})",
-                    "|gap| <= 2.0 pts and <= half the vanilla gap", Math.Abs(gap) <= 0.02 && half));
+                    "|gap| at most 2.0 pts and at most half the vanilla gap", Math.Abs(gap) <= 0.02 && half));
             }
         }
         if (Find("da") is { } da && Gaps(cells, da).Count > 0)
         {
             double gap = Gaps(cells, da).Average();
-            checks.Add(new SpecCheck("5. da: |gap|", $"{PlainPts(gap)} pts", "<= 1.5 pts", Math.Abs(gap) <= 0.015));
+            checks.Add(new SpecCheck("5. da: |gap|", $"{PlainPts(gap)} pts", "at most 1.5 pts", Math.Abs(gap) <= 0.015));
         }
         return checks;
     }

@@ -83,7 +83,11 @@ internal static class Phases
 
         SaveModel(model, thetaAdvFile);
         double advAcc = state["adversarial_acc"]!.GetValue<double>();
-        using Tensor agree = set.Labels.eq(seedData.TrainY.repeat_interleave(set.Copies)).to(ScalarType.Float64).mean();
+        double agreement;
+        using (torch.NewDisposeScope())
+        {
+            agreement = set.Labels.eq(seedData.TrainY.repeat_interleave(set.Copies)).to(ScalarType.Float64).mean().item<double>();
+        }
         var summary = new JsonObject
         {
             ["seed"] = seed,
@@ -99,7 +103,7 @@ internal static class Phases
             ["adversarial_rows"] = set.Count,
             ["copies"] = set.Copies,
             ["zeroed_per_copy"] = set.ZeroedPerCopy,
-            ["label_agreement"] = agree.item<double>(),
+            ["label_agreement"] = agreement,
             ["fingerprint"] = set.Fingerprint,
         };
         ctx.Info(string.Create(CultureInfo.InvariantCulture,
