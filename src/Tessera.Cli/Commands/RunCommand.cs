@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using Tessera.Experiments;
+using Tessera.Training;
 
 namespace Tessera.Cli.Commands;
 
@@ -54,15 +55,24 @@ public sealed class RunCommand(IAnsiConsole console) : TesseraCommand<RunCommand
         (IRunConfig config, RunDirectory dir) = s.Resume is null ? Fresh(experiment, s, Arguments) : Resumed(experiment, s);
         Console.MarkupLineInterpolated($"[bold]{experiment.Name}[/] → {dir.Path}");
 
-        JsonObject summary = ConsoleSink.Show(Console, sink =>
+        JsonObject summary;
+        try
         {
-            using RunContext ctx = s.Resume is null ? RunContext.Start(dir, sink, cancel) : RunContext.Resume(dir, sink, cancel);
-            Runtime.Apply(config);
-            ctx.WriteEnv(experiment.Name, config.Threads);
-            JsonObject result = experiment.Run(config, ctx);
-            ctx.Finish(result);
-            return result;
-        });
+            summary = ConsoleSink.Show(Console, sink =>
+            {
+                using RunContext ctx = s.Resume is null ? RunContext.Start(dir, sink, cancel) : RunContext.Resume(dir, sink, cancel);
+                Runtime.Apply(config);
+                ctx.WriteEnv(experiment.Name, config.Threads);
+                JsonObject result = experiment.Run(config, ctx);
+                ctx.Finish(result);
+                return result;
+            });
+        }
+        catch (InputException) when (s.Resume is null && Checkpoint.Latest(dir.CheckpointsDir) is null)
+        {
+            Directory.Delete(dir.Path, recursive: true);   // refused before any progress: leave nothing behind
+            throw;
+        }
 
         IReadOnlyList<string> plots = FigureRenderer.RenderRun(experiment, dir);
         var table = new Table().AddColumns("summary", "value");
@@ -77,15 +87,7 @@ public sealed class RunCommand(IAnsiConsole console) : TesseraCommand<RunCommand
 
     private static (IRunConfig, RunDirectory) Fresh(IExperiment experiment, Settings s, IReadOnlyList<string> arguments)
     {
-        var layers = new List<ConfigLayer>();
-        if (s.Preset is not null)
-        {
-            layers.Add(Presets.Load(experiment.Name, s.Preset));
-        }
-        if (s.Config is not null)
-        {
-            layers.Add(ConfigLoader.ReadFile(s.Config));
-        }
+        IReadOnlyList<ConfigLayer> layers = Presets.Layers(experiment.Name, s.Preset, s.Config);
         var overrides = s.Set.ToList();
         if (s.Seed is { } seed)
         {

@@ -113,24 +113,12 @@ public sealed class SweepCommand(IAnsiConsole console) : TesseraCommand<SweepCom
         // Fail fast on a bad key or value: bind every cell's config before starting anything.
         foreach (SweepCell cell in plan.Cells())
         {
-            experiment.LoadConfig(Layers(plan), [.. cell.Overrides, $"seed={cell.Seed}"]);
+            experiment.LoadConfig(Presets.Layers(plan.Method, plan.Preset, plan.ConfigFile), [.. cell.Overrides, $"seed={cell.Seed}"]);
         }
         RunDirectory dir = RunDirectory.Create(s.RunDir, s.RunsRoot, $"{experiment.Name}-sweep", s.Preset ?? "default", seeds[0]);
         plan.Save(Path.Combine(dir.Path, "sweep.json"));
         dir.WriteCommand(["tessera", .. Arguments]);
         return (plan, dir);
-    }
-
-    private static IEnumerable<ConfigLayer> Layers(SweepPlan plan)
-    {
-        if (plan.Preset is not null)
-        {
-            yield return Presets.Load(plan.Method, plan.Preset);
-        }
-        if (plan.ConfigFile is not null)
-        {
-            yield return ConfigLoader.ReadFile(plan.ConfigFile);
-        }
     }
 
     /// <summary>Runs one cell as <c>tessera run</c> in a child process (resuming it if it has a checkpoint); its output

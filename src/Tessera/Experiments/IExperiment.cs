@@ -93,6 +93,10 @@ public static class Presets
             .Order(StringComparer.Ordinal)
             .ToArray();
 
+    /// <summary>The layers under the overrides: the preset (if any), then the config file (if any).</summary>
+    public static IReadOnlyList<ConfigLayer> Layers(string method, string? preset, string? configFile) =>
+        [.. preset is null ? [] : new[] { Load(method, preset) }, .. configFile is null ? [] : new[] { ConfigLoader.ReadFile(configFile) }];
+
     public static ConfigLayer Load(string method, string preset)
     {
         Assembly assembly = typeof(Presets).Assembly;

@@ -1,6 +1,7 @@
 using Tessera.Methods.Arithmetic;
 using Tessera.Methods.BadMinima;
 using Tessera.Methods.Classify;
+using Tessera.Methods.LoopedTf;
 
 namespace Tessera.Experiments;
 
@@ -12,6 +13,7 @@ public static class Registry
         new ClassifyExperiment(),
         new ArithmeticExperiment(),
         new LrmcExperiment(),
+        new LoopedExperiment(),
         new BadMinimaExperiment(),
     ];
 

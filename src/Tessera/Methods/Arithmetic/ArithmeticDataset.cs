@@ -37,7 +37,7 @@ public sealed record ArithmeticDataset(
         string stream = d.Text switch
         {
             "none" => arithmetic,
-            _ => ArithmeticStream.MixWithText(arithmetic, TextCorpus(d.Text), d.TextFraction, d.Seed),
+            _ => ArithmeticStream.MixWithText(arithmetic, TextCorpus(d.Text, d.Tokenizer == "ascii"), d.TextFraction, d.Seed),
         };
         Func<Problem, string> prompt = config.Eval.FewShot == 0 ? format.Prompt : FewShot(format, train, config.Eval.FewShot, d.Seed);
         CharTokenizer tokenizer = d.Tokenizer == "ascii"
@@ -91,7 +91,13 @@ public sealed record ArithmeticDataset(
         return ArithmeticStream.FewShotPrompt(format, chosen, p);
     };
 
-    private static string TextCorpus(string name) => string.Concat(
-        (name == "fortunes" ? FortunesReader.Load() : BibleReader.Load(Path.Combine(DatasetCatalog.DefaultDataRoot, "bible-kjv")))
-        .Select(c => c.Text));
+    /// <summary>The text corpus; for the 96-character vocabulary, tabs become spaces and characters outside it
+    /// (accents, carriage returns, other control characters) are dropped.</summary>
+    private static string TextCorpus(string name, bool asciiOnly)
+    {
+        string text = string.Concat(DatasetCatalog.LoadText(name).Select(c => c.Text));
+        return asciiOnly
+            ? string.Concat(text.Replace('\t', ' ').Where(CharTokenizer.AllAscii.Contains))
+            : text;
+    }
 }

@@ -1,8 +1,11 @@
+using Tessera.Data;
 using Tessera.Methods.Arithmetic;
+using Xunit.Abstractions;
+using static Tessera.Tests.Data.DataFixtures;
 
 namespace Tessera.Tests.Methods.Arithmetic;
 
-public sealed class ArithmeticDatasetTests
+public sealed class ArithmeticDatasetTests(ITestOutputHelper output)
 {
     private static ArithmeticDataset Build(ArithmeticDataConfig data) =>
         ArithmeticDataset.Build(new ArithmeticConfig { Data = data });
@@ -96,5 +99,21 @@ public sealed class ArithmeticDatasetTests
         Assert.EndsWith(d.Format.Prompt(p), prompt, StringComparison.Ordinal);
         Assert.Equal(2, prompt[..^d.Format.Prompt(p).Length].Count(c => c == '\n'));
         Assert.Equal(prompt, d.Prompt(p));            // deterministic
+    }
+
+    [Fact]
+    public void Build_WithFortunes_MixesTextIntoTheStreamAtTheRequestedShare()
+    {
+        if (!RequireInstalled(output, Directory.Exists(FortunesReader.DefaultDir), "The fortunes database", "fortunes"))
+        {
+            return;
+        }
+
+        ArithmeticDataset d = Build(new ArithmeticDataConfig { TrainSize = 2000, TestSize = 10, Text = "fortunes", TextFraction = 0.5 });
+
+        string stream = d.Tokenizer.Decode(d.StreamTokens);
+        int arithmetic = d.Train.Sum(p => d.Format.Example(p).Length);
+        Assert.InRange((double)(stream.Length - arithmetic) / stream.Length, 0.45, 0.55);
+        Assert.All(d.Train.Take(50), p => Assert.Contains(d.Format.Example(p), stream));
     }
 }
