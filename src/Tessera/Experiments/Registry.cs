@@ -1,4 +1,5 @@
 using Tessera.Methods.Arithmetic;
+using Tessera.Methods.BadMinima;
 using Tessera.Methods.Classify;
 using Tessera.Methods.LoopedTf;
 using Tessera.Methods.Pruning;
@@ -15,6 +16,7 @@ public static class Registry
         new LrmcExperiment(),
         new LoopedExperiment(),
         new GemMinerExperiment(),
+        new BadMinimaExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

@@ -52,6 +52,19 @@ public sealed class Trainer
 
     public Action<JsonObject>? LoadState { get; set; }
 
+    /// <summary>A stopping rule, asked after every evaluation with the completed step count (e.g. "the training
+    /// accuracy reached 99.9 %"). True ends training at that step: its checkpoint is written and marked as final,
+    /// so a resumed run does not train any further either. Null (the default) trains to
+    /// <see cref="TrainerOptions.MaxSteps"/>.</summary>
+    public Func<long, bool>? StopWhen { get; set; }
+
+    /// <summary>True when <see cref="StopWhen"/> ended training before <see cref="TrainerOptions.MaxSteps"/>,
+    /// in this call or in the run this one resumed.</summary>
+    public bool Stopped { get; private set; }
+
+    /// <summary>Step at which training ended (MaxSteps, or the step a stopping rule chose); set by <see cref="Run"/>.</summary>
+    public long FinalStep { get; private set; }
+
     /// <summary>Loss of the last completed step.</summary>
     public double LastLoss { get; private set; } = double.NaN;
 
@@ -62,7 +75,7 @@ public sealed class Trainer
         long first = step;
         _model.train();
         var parameters = _model.parameters().ToArray();
-        while (step < _options.MaxSteps)
+        while (step < _options.MaxSteps && !Stopped)
         {
             _ctx.Cancel.ThrowIfCancellationRequested();
             double lr = _learningRate(step);
@@ -101,14 +114,25 @@ public sealed class Trainer
             if (Due(step, _options.EvalEvery))
             {
                 RunEvaluation(step);
+                Stopped = StopWhen?.Invoke(step) == true;
             }
-            if (Due(step, _options.CheckpointEvery))
+            if (Stopped || Due(step, _options.CheckpointEvery))
             {
-                Checkpoint.Save(_ctx.Dir.CheckpointsDir, step, _ctx.WallSeconds, _model, _optimizer, SaveState?.Invoke(), _options.KeepCheckpoints);
+                JsonObject? state = SaveState?.Invoke();
+                if (Stopped)
+                {
+                    state ??= [];
+                    state[StoppedKey] = true;
+                }
+                Checkpoint.Save(_ctx.Dir.CheckpointsDir, step, _ctx.WallSeconds, _model, _optimizer, state, _options.KeepCheckpoints);
             }
         }
+        FinalStep = step;
         return step - first;
     }
+
+    /// <summary>The key a stopping checkpoint carries in its state (removed before <see cref="LoadState"/> sees it).</summary>
+    internal const string StoppedKey = "trainer_stopped";
 
     private bool Due(long step, long every) =>
         step == _options.MaxSteps || (every > 0 && (step - _options.FirstStep) % every == 0);
@@ -142,7 +166,10 @@ public sealed class Trainer
         Checkpoint.Info checkpoint = Checkpoint.Latest(_ctx.Dir.CheckpointsDir)
             ?? throw new InputException($"'{_ctx.Dir.CheckpointsDir}' holds no checkpoint to resume from.");
         Checkpoint.Restore(checkpoint, _model, _optimizer);
-        LoadState?.Invoke(checkpoint.State);
+        Stopped = checkpoint.State[StoppedKey]?.GetValue<bool>() == true;
+        var state = (JsonObject)checkpoint.State.DeepClone();
+        state.Remove(StoppedKey);
+        LoadState?.Invoke(state);
         _ctx.Info($"resumed from step {checkpoint.Step} ({checkpoint.Dir})");
         return checkpoint.Step;
     }
