@@ -1,3 +1,4 @@
+using Tessera.Methods.Accordion;
 using Tessera.Methods.Arithmetic;
 using Tessera.Methods.Classify;
 
@@ -11,6 +12,7 @@ public static class Registry
         new ClassifyExperiment(),
         new ArithmeticExperiment(),
         new LrmcExperiment(),
+        new AccordionExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
