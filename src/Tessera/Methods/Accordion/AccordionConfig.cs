@@ -256,7 +256,8 @@ public sealed record BatchSizeConfig
 /// <summary>Fault injection, to test that a failing worker ends the whole job.</summary>
 public sealed record DebugConfig
 {
-    /// <summary>This rank throws at the start of step <see cref="FailAtStep"/> (−1 = never).</summary>
+    /// <summary>This rank throws at the start of step <see cref="FailAtStep"/> (−1 = never); only in a run that was not
+    /// resumed, so the resumed run can finish.</summary>
     public int FailRank { get; init; } = -1;
 
     public long FailAtStep { get; init; }

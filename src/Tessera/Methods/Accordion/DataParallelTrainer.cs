@@ -66,7 +66,7 @@ public sealed class DataParallelTrainer
         var batchController = new AccordionController([true], c.Batch.Mode == "static-large" ? Level.High : Level.Low,
             c.Compression.Interval, c.Compression.Eta, c.Batch.LrDecayOverride, c.Batch.Mode == "accordion");
         var progress = new RunProgress();
-        Resume(model, sgd, reducer, controller, batchController, progress);
+        bool resumed = Resume(model, sgd, reducer, controller, batchController, progress);
 
         using var noGradAccumulators = new AccumulatorSet(Root ? parameters : []);
         long totalParams = reducer.Tensors.Sum(t => t.Numel);
@@ -87,7 +87,7 @@ public sealed class DataParallelTrainer
             for (int t = 0; t < steps; t++)
             {
                 _ctx?.Cancel.ThrowIfCancellationRequested();
-                if (rank == c.Debug.FailRank && progress.GlobalStep == c.Debug.FailAtStep)
+                if (!resumed && rank == c.Debug.FailRank && progress.GlobalStep == c.Debug.FailAtStep)
                 {
                     throw new InvalidOperationException($"injected failure at step {progress.GlobalStep} (debug.failRank={rank}, debug.failAtStep={c.Debug.FailAtStep})");
                 }
@@ -365,7 +365,7 @@ public sealed class DataParallelTrainer
     }
 
     /// <summary>Worker 0 reads the latest checkpoint (when the run context resumes) and sends each worker its state.</summary>
-    private void Resume(nn.Module model, DataParallelSgd sgd, GradientReducer reducer, AccordionController controller,
+    private bool Resume(nn.Module model, DataParallelSgd sgd, GradientReducer reducer, AccordionController controller,
         AccordionController batchController, RunProgress progress)
     {
         Checkpoint.Info? checkpoint = Root && _ctx!.ResumeStep > 0 ? Checkpoint.Latest(_ctx.Dir.CheckpointsDir) : null;
@@ -376,7 +376,7 @@ public sealed class DataParallelTrainer
         string stateJson = _comm.BroadcastString(Root ? checkpoint?.State.ToJsonString() ?? "" : null, 0);
         if (stateJson.Length == 0)
         {
-            return;
+            return false;
         }
         var state = (JsonObject)JsonNode.Parse(stateJson)!;
         int workers = state["workers"]!.GetValue<int>();
@@ -410,6 +410,7 @@ public sealed class DataParallelTrainer
         controller.Load(state["controller"]!.AsObject());
         batchController.Load(state["batchController"]!.AsObject());
         _ctx?.Info($"resumed after epoch {progress.NextEpoch} (step {progress.GlobalStep}) from {checkpoint!.Dir}");
+        return true;
     }
 
     private JsonObject Summary(GradientReducer reducer, long totalParams, RunProgress progress)

@@ -15,7 +15,7 @@ internal static class TensorIo
         using var scope = torch.NewDisposeScope();
         Tensor c = t.detach().contiguous();
         w.Write((int)c.dtype);
-        w.Write(c.dim());
+        w.Write((int)c.dim());
         foreach (long d in c.shape)
         {
             w.Write(d);
