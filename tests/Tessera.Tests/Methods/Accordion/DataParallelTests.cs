@@ -127,7 +127,7 @@ public sealed class DataParallelTests : IDisposable
         // Pitfall 9: with r ≥ min(n, m) PowerSGD is exact, so 5 steps of compressed training of a float64 MLP must equal
         // plain data-parallel SGD on the averaged gradient (momentum and weight decay after aggregation) to 1e-8.
         const int workers = 2, steps = 5;
-        var config = new CompressionConfig { Kind = "powersgd", Mode = "static-low", Low = 8, High = 1 };
+        var config = new CompressionConfig { Kind = "powersgd", Mode = "static-low", Low = 8, High = 1, Epsilon = 0 };
         double[][] compressed = InProcessCommunicator.Run(workers, comm =>
         {
             using var scope = torch.NewDisposeScope();
