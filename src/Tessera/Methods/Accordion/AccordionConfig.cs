@@ -221,7 +221,9 @@ public sealed record CompressionConfig
     /// <summary>PowerSGD: orthogonalise Q before every step (the PyTorch hook); false reuses last step's Q as the code does.</summary>
     public bool OrthogonalizeQ { get; init; }
 
-    /// <summary>PowerSGD: added to column norms in Gram–Schmidt, so an all-zero gradient gives zeros, not NaN.</summary>
+    /// <summary>PowerSGD: added to column norms in Gram–Schmidt (the reference code's guard; it shrinks each column by
+    /// ‖p‖/(‖p‖+ε)). Zero and linearly dependent columns become zero whatever ε is, so 0 is safe and gives exact
+    /// orthonormal columns.</summary>
     public double Epsilon { get; init; } = 1e-8;
 
     /// <summary>PowerSGD: compress a tensor only if (n+m)·r·rate &lt; n·m, else send it raw (0 = always compress).</summary>

@@ -26,7 +26,11 @@ public static class PowerSgd
     public static long Cost(long rows, long cols, int rank) => (rows + cols) * EffectiveRank(rows, cols, rank);
 
     /// <summary>Orthonormalises the columns of <paramref name="p"/> (n × r) in order: p_i ← p_i / (‖p_i‖ + ε), then
-    /// removes p_i's component from the later columns. An all-zero column stays zero when ε &gt; 0. Returns a new tensor.</summary>
+    /// removes p_i's component from the later columns. A column whose remainder is at most
+    /// <see cref="DependenceTolerance"/> times its norm before orthogonalisation (a zero column, or one that depends on
+    /// the earlier columns, as when P = Σ M_w Q has rank below r) becomes zero instead of normalised rounding noise, so
+    /// P̂P̂ᵀ is always the orthogonal projector onto the column space of <paramref name="p"/>, and zero input gives zero
+    /// output (no NaN) even with ε = 0. Returns a new tensor.</summary>
     public static Tensor GramSchmidt(Tensor p, double epsilon)
     {
         ArgumentNullException.ThrowIfNull(p);
@@ -37,10 +41,13 @@ public static class PowerSgd
         using var scope = torch.NewDisposeScope();
         Tensor q = p.clone();
         long r = q.shape[1];
+        Tensor floor = q.norm(dim: 0).mul_(DependenceTolerance(q.dtype));        // (r): τ·‖p_i‖ before orthogonalisation
+        Tensor dropped = torch.tensor(double.PositiveInfinity, dtype: q.dtype);
         for (long i = 0; i < r; i++)
         {
             Tensor col = q.narrow(1, i, 1);                                   // (n, 1) view
-            col.div_(col.norm().add_(epsilon));
+            Tensor norm = col.norm();
+            col.div_(torch.where(norm.le(floor[i]), dropped, norm.add_(epsilon)));   // x / ∞ = 0 for a dependent column
             if (i + 1 < r)
             {
                 Tensor rest = q.narrow(1, i + 1, r - i - 1);                  // (n, r-i-1) view
@@ -49,6 +56,12 @@ public static class PowerSgd
         }
         return q.MoveToOuterDisposeScope();
     }
+
+    /// <summary>τ = √(machine epsilon) of the type (3.5e-4 for float32, 1.5e-8 for float64): a column that keeps less than
+    /// this fraction of its norm after the earlier columns are removed is treated as linearly dependent. Its direction
+    /// would be mostly rounding error; its small true component is not lost, error feedback carries it.</summary>
+    public static double DependenceTolerance(ScalarType dtype) =>
+        Math.Sqrt(dtype == ScalarType.Float64 ? Math.BitIncrement(1.0) - 1.0 : MathF.BitIncrement(1f) - 1f);
 }
 
 /// <summary>TopK sparsification's pieces (spec §2.6).</summary>

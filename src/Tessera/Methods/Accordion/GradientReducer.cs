@@ -27,6 +27,9 @@ public readonly record struct ReduceResult(long Floats, double CompressSeconds, 
 /// scatter(s_w) / W; e ← a − s (the released variant: no ÷W, no error feedback).</item>
 /// </list>
 /// Q is drawn from a generator seeded by (seed, tensor, draw count), the same on every worker and never the global one.
+/// Gram–Schmidt turns columns of P that are dependent (rank of P below r') into zero columns, so P̂P̂ᵀ stays a projector,
+/// and the zero columns they leave in the warm-started Q are re-drawn before the next step. With r ≥ min(n, m) the output
+/// is then exactly the workers' mean of M at every step (up to rounding, and to ε/‖p‖ when compression.epsilon &gt; 0).
 /// A level change re-draws Q at the new rank and keeps the error feedback; setting the same level is a no-op (§2.4).
 /// </summary>
 public sealed class GradientReducer : IDisposable
@@ -218,12 +221,15 @@ public sealed class GradientReducer : IDisposable
             int r = PowerSgd.EffectiveRank(t.Rows, t.Cols, (int)Parameter(_levels[j]));
             if (_q[j] is null)
             {
-                using Generator gen = StepSeeds.Generator(_seed, _draws[j]++, $"powersgd-q-{j}");
-                _q[j] = torch.randn([t.Cols, r], dtype: g.dtype, generator: gen).DetachFromDisposeScope();     // (m × r')
+                _q[j] = DrawQuery(j, t.Cols, r, g.dtype).DetachFromDisposeScope();                            // (m × r')
             }
-            else if (_config.OrthogonalizeQ)
+            else
             {
-                Replace(ref _q[j], PowerSgd.GramSchmidt(_q[j]!, _config.Epsilon));
+                RedrawZeroColumns(j);
+                if (_config.OrthogonalizeQ)
+                {
+                    Replace(ref _q[j], PowerSgd.GramSchmidt(_q[j]!, _config.Epsilon));
+                }
             }
             p[i] = m[i].mm(_q[j]!);                                                                     // (n × r')
         }
@@ -266,6 +272,30 @@ public sealed class GradientReducer : IDisposable
             _params[j].grad!.copy_(output.view(Tensors[j].Shape));
         }
         compress.Stop();
+    }
+
+    /// <summary>A fresh standard-normal Q (m × r') from tensor j's own generator: (seed, draw count), the same on every
+    /// worker, never the global generator.</summary>
+    private Tensor DrawQuery(int j, long cols, long rank, ScalarType dtype)
+    {
+        using Generator gen = StepSeeds.Generator(_seed, _draws[j]++, $"powersgd-q-{j}");
+        return torch.randn([cols, rank], dtype: dtype, generator: gen);
+    }
+
+    /// <summary>
+    /// Warm start keeps Q ← Mᵀ·P̂, so a column Gram–Schmidt dropped (P had rank below r': a zero gradient, a dead unit,
+    /// a classifier whose gradient rows sum to zero) leaves a zero column in Q, and a zero column of Q gives a zero column
+    /// of P at every later step: the lost rank would never come back. Such columns are re-drawn (tensor j's generator,
+    /// identical on every worker) before Q is used. Q has no zero column otherwise, and then nothing is drawn.
+    /// </summary>
+    private void RedrawZeroColumns(int j)
+    {
+        Tensor q = _q[j]!;
+        Tensor zero = q.abs().amax([0]).eq(0);                                                         // (r'): all-zero columns
+        if (zero.any().item<bool>())
+        {
+            Replace(ref _q[j], torch.where(zero, DrawQuery(j, q.shape[0], q.shape[1], q.dtype), q));
+        }
     }
 
     private void ReduceTopK(List<int> tensors, Stopwatch compress, Stopwatch comm)

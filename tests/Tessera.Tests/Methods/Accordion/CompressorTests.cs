@@ -104,6 +104,83 @@ public sealed class CompressorTests
         Assert.True(torch.allclose(q, torch.tensor(new float[] { 0.6f, -0.8f, 0.8f, 0.6f }, [2, 2]), atol: 1e-6));
     }
 
+    [Fact]
+    public void GramSchmidt_DependentColumn_BecomesZeroAndTheRestStaysAProjector()
+    {
+        // [[3, 1, 4], [4, 2, 6]]: column 2 = column 0 + column 1. p0 = (0.6, 0.8), p1 = (−0.8, 0.6) as above; column 2's
+        // remainder (4, 6) − 7.2·p0 − 0.4·p1 = (0, 0) up to rounding, so it must come out zero, not as normalised noise.
+        using var scope = torch.NewDisposeScope();
+        Tensor p = torch.tensor(new float[] { 3, 1, 4, 4, 2, 6 }, [2, 3]);
+
+        Tensor q = PowerSgd.GramSchmidt(p, 0);
+
+        Assert.True(torch.allclose(q, torch.tensor(new float[] { 0.6f, -0.8f, 0, 0.8f, 0.6f, 0 }, [2, 3]), atol: 1e-6));
+        Assert.Equal(0f, q.narrow(1, 2, 1).abs().max().item<float>());
+        Assert.True(torch.allclose(q.mm(q.t()).mm(p), p, atol: 1e-5));    // P̂P̂ᵀ projects onto the column space
+    }
+
+    [Fact]
+    public void PowerSgd_ZeroGradientThenAFullOne_RecoversItsRank()
+    {
+        // A zero gradient leaves Q = Mᵀ·P̂ = 0 after the step; warm start must not keep that zero Q for good. With
+        // r = 4 ≥ min(4, 6) the next step's output must be the gradient itself and the error feedback zero.
+        using var scope = torch.NewDisposeScope();
+        using var g = new Generator(8);
+        Tensor next = torch.randn([4, 6], generator: g);
+        (Tensor Out0, Tensor Out1, Tensor Ef)[] r = InProcessCommunicator.Run(1, comm =>
+        {
+            using var inner = torch.NewDisposeScope();
+            var p = torch.zeros([4, 6], requires_grad: true);
+            using var reducer = new GradientReducer([("w", p)], PowerSgdConfig(4), comm, 1);
+            p.grad = torch.zeros(4, 6);
+            reducer.Reduce(0);
+            Tensor out0 = p.grad!.clone();
+            p.grad = next.clone();
+            reducer.Reduce(1);
+            return (out0.MoveToOuterDisposeScope(), p.grad!.clone().MoveToOuterDisposeScope(), reducer.ErrorFeedback(0)!.clone().MoveToOuterDisposeScope());
+        });
+
+        Assert.Equal(0f, r[0].Out0.abs().max().item<float>());
+        Assert.True(torch.allclose(r[0].Out1, next, rtol: 1e-4, atol: 1e-5), $"max diff {(r[0].Out1 - next).abs().max().item<float>()}");
+        Assert.True(r[0].Ef.abs().max().item<float>() < 1e-5);
+    }
+
+    [Theory]
+    [InlineData(5, 3)]
+    [InlineData(3, 5)]
+    public void PowerSgd_RankAtLeastMinDimension_EveryStepOutputsTheMeanGradient(int rows, int cols)
+    {
+        // Given: W = 2, float64, r = 8 ≥ min(n, m), ε = 0; at step 0 both workers' gradients are multiples of one rank-1
+        // matrix (so P has rank 1 and Gram–Schmidt drops columns), later steps are full rank
+        // Then: since Σ_w e_w = 0 after every step, each step's output equals mean_w G_w (tall and wide matrix views)
+        const int workers = 2, steps = 5;
+        var config = new CompressionConfig { Kind = "powersgd", Mode = "static-low", Low = 8, High = 1, Epsilon = 0 };
+        double[][] errors = InProcessCommunicator.Run(workers, comm =>
+        {
+            using var scope = torch.NewDisposeScope();
+            using var g = new Generator((ulong)(40 + comm.Rank));
+            using var shared = new Generator(39);
+            Tensor u = torch.randn([rows, 1], dtype: ScalarType.Float64, generator: shared);
+            Tensor v = torch.randn([1, cols], dtype: ScalarType.Float64, generator: shared);
+            var p = torch.zeros([rows, cols], dtype: ScalarType.Float64, requires_grad: true);
+            using var reducer = new GradientReducer([("w", p)], config, comm, 6);
+            var err = new double[steps];
+            for (int t = 0; t < steps; t++)
+            {
+                Tensor grad = t == 0 ? u.mm(v).mul(comm.Rank + 1.0) : torch.randn([rows, cols], dtype: ScalarType.Float64, generator: g);
+                Tensor mean = grad.clone();
+                comm.AllReduceSum(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(mean.bytes));
+                mean.div_(workers);
+                p.grad = grad;
+                reducer.Reduce(t);
+                err[t] = (p.grad! - mean).abs().max().item<double>();
+            }
+            return err;
+        });
+
+        Assert.All(errors.SelectMany(e => e), e => Assert.True(e < 1e-12, $"step error {e}"));
+    }
+
     [Theory]
     [InlineData("powersgd")]
     [InlineData("topk")]
