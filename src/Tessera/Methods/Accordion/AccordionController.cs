@@ -46,7 +46,8 @@ public sealed class AccordionController
     /// <summary>The level of each tensor for the coming epoch.</summary>
     public Level[] Levels { get; private set; }
 
-    /// <summary>The ratios of the last check (null before the first check or at epoch 0).</summary>
+    /// <summary>The ratios computed by this epoch's check (null when the last <see cref="EndEpoch"/> ran no check, and
+    /// at epoch 0), so they are never reported twice and a resumed run reports exactly what an uninterrupted one does.</summary>
     public double[]? LastRatios { get; private set; }
 
     /// <summary>Why the last decision was made: "check", "start", "lr-drop", "check+lr-drop" or "".</summary>
@@ -73,6 +74,7 @@ public sealed class AccordionController
         }
         _history[epoch] = norms.ToArray();
         LastReason = "";
+        LastRatios = null;
         if (!Enabled)
         {
             return Levels;
@@ -83,7 +85,6 @@ public sealed class AccordionController
             if (epoch == 0)
             {
                 Array.Fill(next, Level.Low);
-                LastRatios = null;
                 LastReason = "start";
             }
             else

@@ -39,15 +39,16 @@ public static class PowerSgd
             throw new ArgumentException($"Gram–Schmidt needs a matrix; got [{string.Join(", ", p.shape)}].", nameof(p));
         }
         using var scope = torch.NewDisposeScope();
+        using Scalar tolerance = DependenceTolerance(p.dtype).ToScalar(), eps = epsilon.ToScalar(), one = 1.0.ToScalar();
         Tensor q = p.clone();
         long r = q.shape[1];
-        Tensor floor = q.norm(dim: 0).mul_(DependenceTolerance(q.dtype));        // (r): τ·‖p_i‖ before orthogonalisation
+        Tensor floor = q.norm(dim: 0).mul_(tolerance);                          // (r): τ·‖p_i‖ before orthogonalisation
         Tensor dropped = torch.tensor(double.PositiveInfinity, dtype: q.dtype);
         for (long i = 0; i < r; i++)
         {
             Tensor col = q.narrow(1, i, 1);                                   // (n, 1) view
             Tensor norm = col.norm();
-            col.div_(torch.where(norm.le(floor[i]), dropped, norm.add_(epsilon)));   // x / ∞ = 0 for a dependent column
+            col.div_(torch.where(norm.le(floor[i]), dropped, norm.add_(eps, one)));   // x / ∞ = 0 for a dependent column
             if (i + 1 < r)
             {
                 Tensor rest = q.narrow(1, i + 1, r - i - 1);                  // (n, r-i-1) view

@@ -4,6 +4,9 @@ namespace Tessera.Methods.Accordion;
 /// SGD applied after aggregation (spec §2.5), identical on every worker: d = g + wd·θ; heavy-ball momentum
 /// buf ← μ·buf + d (buf = d on the first step, PyTorch's rule, dampening 0); θ ← θ − lr·buf, or with Nesterov
 /// θ ← θ − lr·(d + μ·buf). Its state (the momentum buffers) is plain tensors, so a checkpoint restores it exactly.
+/// Every TorchSharp <see cref="Scalar"/> is created explicitly and held by a using until the step ends: an implicit
+/// double → Scalar temporary is unreachable while its native call runs, and the finalizer can free it under the call
+/// (libtorch then fails with "Unknown scalar type"), which in-process workers, allocating on four threads, did hit.
 /// </summary>
 public sealed class DataParallelSgd(IReadOnlyList<Tensor> parameters) : IDisposable
 {
@@ -14,10 +17,11 @@ public sealed class DataParallelSgd(IReadOnlyList<Tensor> parameters) : IDisposa
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
+        using Scalar wd = weightDecay.ToScalar(), mu = momentum.ToScalar(), step = (-lr).ToScalar(), one = 1.0.ToScalar();
         for (int i = 0; i < _params.Length; i++)
         {
             Tensor p = _params[i];
-            Tensor d = weightDecay != 0 ? p.grad!.add(p, alpha: weightDecay) : p.grad!;
+            Tensor d = weightDecay != 0 ? p.grad!.add(p, alpha: wd) : p.grad!;
             if (momentum != 0)
             {
                 if (_momentum[i] is null)
@@ -26,11 +30,11 @@ public sealed class DataParallelSgd(IReadOnlyList<Tensor> parameters) : IDisposa
                 }
                 else
                 {
-                    _momentum[i]!.mul_(momentum).add_(d);
+                    _momentum[i]!.mul_(mu).add_(d, alpha: one);
                 }
-                d = nesterov ? d.add(_momentum[i]!, alpha: momentum) : _momentum[i]!;
+                d = nesterov ? d.add(_momentum[i]!, alpha: mu) : _momentum[i]!;
             }
-            p.add_(d, alpha: -lr);
+            p.add_(d, alpha: step);
         }
     }
 

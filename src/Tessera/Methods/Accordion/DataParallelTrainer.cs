@@ -244,7 +244,8 @@ public sealed class DataParallelTrainer
         {
             for (int i = 0; i < parameters.Length; i++)
             {
-                using Tensor s = parameters[i].to(ScalarType.Float64).mul(1.0 + (i % 7)).sum();
+                using Scalar factor = (1.0 + (i % 7)).ToScalar();
+                using Tensor s = parameters[i].to(ScalarType.Float64).mul(factor).sum();
                 sum += s.item<double>();
             }
         }
@@ -541,9 +542,10 @@ public sealed class DataParallelTrainer
         public void Add(Tensor[] parameters, double weight)
         {
             using var noGrad = torch.no_grad();
+            using Scalar alpha = weight.ToScalar();
             for (int i = 0; i < _sums.Length; i++)
             {
-                _sums[i].add_(parameters[i].grad!, alpha: weight);
+                _sums[i].add_(parameters[i].grad!, alpha: alpha);
             }
         }
 

@@ -180,6 +180,7 @@ public sealed class GradientReducer : IDisposable
     /// <summary>Flattened buckets of raw gradients: all-reduce (sum), ÷W, written back.</summary>
     private void ReduceRaw(List<int> raw, Stopwatch comm)
     {
+        using Scalar workers = _comm.Size.ToScalar();                // Scalars held, never implicit temporaries (see DataParallelSgd)
         comm.Start();
         int start = 0;
         while (start < raw.Count)
@@ -194,7 +195,7 @@ public sealed class GradientReducer : IDisposable
             Tensor[] grads = raw.Skip(start).Take(end - start).Select(j => _params[j].grad!).ToArray();
             Tensor flat = torch.cat(grads.Select(g => g.reshape(-1)).ToArray());
             AllReduce(flat);
-            flat.div_(_comm.Size);
+            flat.div_(workers);
             long offset = 0;
             foreach (Tensor g in grads)
             {
@@ -209,6 +210,7 @@ public sealed class GradientReducer : IDisposable
     private void ReducePowerSgd(List<int> tensors, Stopwatch compress, Stopwatch comm)
     {
         int w = _comm.Size;
+        using Scalar size = w.ToScalar(), one = 1.0.ToScalar();
         var m = new Tensor[tensors.Count];
         var p = new Tensor[tensors.Count];
         compress.Start();
@@ -217,7 +219,7 @@ public sealed class GradientReducer : IDisposable
             int j = tensors[i];
             GradientTensor t = Tensors[j];
             Tensor g = _params[j].grad!;
-            m[i] = (_ef[j] is { } e ? g + e : g.clone()).view(t.Rows, t.Cols);                          // M = G + e  (n × m)
+            m[i] = (_ef[j] is { } e ? g.add(e, one) : g.clone()).view(t.Rows, t.Cols);                          // M = G + e  (n × m)
             int r = PowerSgd.EffectiveRank(t.Rows, t.Cols, (int)Parameter(_levels[j]));
             if (_q[j] is null)
             {
@@ -256,7 +258,7 @@ public sealed class GradientReducer : IDisposable
         comm.Start();
         Tensor qFlat = torch.cat(q.Select(x => x.reshape(-1)).ToArray());
         AllReduce(qFlat);
-        qFlat.div_(w);                                                                                  // (1/W) Σ_w M_wᵀ P̂
+        qFlat.div_(size);                                                                                  // (1/W) Σ_w M_wᵀ P̂
         comm.Stop();
 
         compress.Start();
@@ -301,6 +303,7 @@ public sealed class GradientReducer : IDisposable
     private void ReduceTopK(List<int> tensors, Stopwatch compress, Stopwatch comm)
     {
         int w = _comm.Size;
+        using Scalar size = w.ToScalar(), one = 1.0.ToScalar(), zero = 0.ToScalar();
         var a = new Tensor[tensors.Count];
         var idx = new Tensor[tensors.Count];
         var k = new long[tensors.Count];
@@ -309,7 +312,7 @@ public sealed class GradientReducer : IDisposable
         {
             int j = tensors[i];
             Tensor g = _params[j].grad!.reshape(-1);
-            a[i] = _config.TopkErrorFeedback && _ef[j] is { } e ? g + e.reshape(-1) : g.clone();               // a = G + e
+            a[i] = _config.TopkErrorFeedback && _ef[j] is { } e ? g.add(e.reshape(-1), one) : g.clone();               // a = G + e
             k[i] = TopK.Count(Parameter(_levels[j]), Tensors[j].Numel);
             idx[i] = TopK.Select(a[i], k[i]);
         }
@@ -345,16 +348,16 @@ public sealed class GradientReducer : IDisposable
                 int[] indices = MemoryMarshal.Cast<float, int>(block[..(int)k[i]]).ToArray();
                 Tensor rIdx = torch.tensor(indices).to(ScalarType.Int64);
                 Tensor rVal = torch.tensor(block[(int)k[i]..].ToArray()).to(g.dtype);
-                output.index_add_(0, rIdx, rVal, 1.0);                                                      // Σ_w scatter(s_w), in rank order
+                output.index_add_(0, rIdx, rVal, one);                                                      // Σ_w scatter(s_w), in rank order
             }
             pos += 2 * k[i];
             if (_config.TopkAverage)
             {
-                output.div_(w);
+                output.div_(size);
             }
             if (_config.TopkErrorFeedback)
             {
-                Tensor residual = a[i].index_fill(0, idx[i], 0);                                       // e ← a − s
+                Tensor residual = a[i].index_fill(0, idx[i], zero);                                       // e ← a − s
                 Replace(ref _ef[j], residual.view(Tensors[j].Shape));
             }
             g.copy_(output.view(Tensors[j].Shape));
