@@ -145,13 +145,15 @@ public sealed class AccordionExperiment : Experiment<AccordionConfig>, ISweepRep
     /// The headline effect on R0's data in well under a minute: ACCORDION PowerSGD 2↔1 against static rank 2 (ℓ_low).
     /// Holds when ACCORDION keeps ℓ_low's accuracy within 0.8 pt while sending fewer floats (spec §6 check 6's accuracy
     /// margin; at this length the forced LOW epochs bound the saving, so the criterion is "fewer", not a fixed ratio).
+    /// The ACCORDION run is <paramref name="dir"/> itself (the quickstart command draws that run's figures), the static
+    /// run a sub-folder.
     /// </summary>
     public override QuickstartLine Quickstart(RunDirectory dir, IRunSink sink)
     {
         JsonObject low = RunPreset("quickstart", dir.Child("static-low"), sink, "compression.mode=static-low");
-        JsonObject acc = RunPreset("quickstart", dir.Child("accordion"), sink, "compression.mode=accordion");
+        JsonObject acc = RunPreset("quickstart", dir, sink, "compression.mode=accordion");
         double aLow = low["test_acc"]!.GetValue<double>(), aAcc = acc["test_acc"]!.GetValue<double>();
-        double fLow = low["floats_total"]!.GetValue<double>(), fAcc = acc["floats_total"]!.GetValue<double>();
+        double fLow = low["floats_total"]!.GetValue<long>(), fAcc = acc["floats_total"]!.GetValue<long>();
         return new QuickstartLine("accordion",
             "switching PowerSGD rank per layer by critical-regime detection keeps rank-2 accuracy (within ~0.5 pt) with 1.5x fewer floats (ResNet-18, CIFAR-10)",
             string.Create(CultureInfo.InvariantCulture,
