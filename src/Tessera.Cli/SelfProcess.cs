@@ -5,6 +5,15 @@ namespace Tessera.Cli;
 /// <summary>Starts this same <c>tessera</c> program as a child process (for sweep cells), output to a log file.</summary>
 public static class SelfProcess
 {
+    /// <summary>The program and leading arguments that start this CLI (the apphost, or <c>dotnet Tessera.Cli.dll</c>),
+    /// for launchers that start it themselves (mpiexec).</summary>
+    public static IReadOnlyList<string> Command()
+    {
+        string dll = Path.Combine(AppContext.BaseDirectory, "Tessera.Cli.dll");
+        string host = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "Tessera.Cli.exe" : "Tessera.Cli");
+        return File.Exists(host) ? [host] : ["dotnet", dll];
+    }
+
     public static Process Start(IEnumerable<string> args, string logFile)
     {
         // Run through the apphost when there is one (dotnet run, published builds), else `dotnet tessera.dll`.

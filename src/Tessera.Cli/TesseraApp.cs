@@ -23,6 +23,11 @@ public static class TesseraApp
         config.AddCommand<PlotCommand>("plot").WithDescription("Redraw a run's figures from its metrics.jsonl.");
         config.AddCommand<DataCommand>("data").WithDescription("Which datasets are found where, and how to get the missing ones.");
         config.AddCommand<QuickstartCommand>("quickstart").WithDescription("Run every method's quick check and print one table.");
+        config.AddCommand<LaunchCommand>("launch").WithDescription("Run a command on N Open MPI ranks (mpiexec with the right environment).")
+            .WithExample("launch", "-n", "4", "--", "run", "accordion", "--preset", "small")
+            .WithExample("launch", "-n", "2", "--", "comm-check");
+        config.AddCommand<MpiRunCommand>("mpi-run").IsHidden();
+        config.AddCommand<MpiCheckCommand>("mpi-check").IsHidden();
     }
 
     public static int Run(string[] args)

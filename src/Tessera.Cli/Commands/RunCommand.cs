@@ -85,7 +85,7 @@ public sealed class RunCommand(IAnsiConsole console) : TesseraCommand<RunCommand
         return TesseraApp.Ok;
     }
 
-    private static (IRunConfig, RunDirectory) Fresh(IExperiment experiment, Settings s, IReadOnlyList<string> arguments)
+    internal static (IRunConfig, RunDirectory) Fresh(IExperiment experiment, Settings s, IReadOnlyList<string> arguments)
     {
         IReadOnlyList<ConfigLayer> layers = Presets.Layers(experiment.Name, s.Preset, s.Config);
         var overrides = s.Set.ToList();
@@ -104,7 +104,7 @@ public sealed class RunCommand(IAnsiConsole console) : TesseraCommand<RunCommand
         return (config, dir);
     }
 
-    private static (IRunConfig, RunDirectory) Resumed(IExperiment experiment, Settings s)
+    internal static (IRunConfig, RunDirectory) Resumed(IExperiment experiment, Settings s)
     {
         if (s.Preset is not null || s.Config is not null || s.Set.Length > 0 || s.Seed is not null || s.Threads is not null || s.RunDir is not null)
         {

@@ -12,9 +12,13 @@ public abstract class TesseraCommand<TSettings>(IAnsiConsole console) : Command<
     /// <summary>The command line as typed (after the program name), for a run's command.txt.</summary>
     protected IReadOnlyList<string> Arguments { get; private set; } = [];
 
+    /// <summary>The arguments after <c>--</c> (e.g. the command <c>tessera launch</c> starts on every rank).</summary>
+    protected IReadOnlyList<string> Remaining { get; private set; } = [];
+
     public sealed override int Execute(CommandContext context, TSettings settings, CancellationToken cancellationToken)
     {
         Arguments = context.Arguments;
+        Remaining = context.Remaining.Raw;
         try
         {
             return Run(settings, cancellationToken);

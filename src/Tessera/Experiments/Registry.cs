@@ -1,3 +1,4 @@
+using Tessera.Methods.Accordion;
 using Tessera.Methods.Arithmetic;
 using Tessera.Methods.BadMinima;
 using Tessera.Methods.Classify;
@@ -17,6 +18,7 @@ public static class Registry
         new LoopedExperiment(),
         new GemMinerExperiment(),
         new BadMinimaExperiment(),
+        new AccordionExperiment(),
     ];
 
     public static IExperiment Get(string name) =>

@@ -20,8 +20,10 @@ public static class Checkpoint
         public string OptimizerFile => Path.Combine(Dir, "optimizer.dat");
     }
 
+    /// <param name="extraFiles">Writes more files into the checkpoint's folder before it is renamed into place (e.g. the
+    /// per-worker state of a data-parallel run), so they are part of the same atomic checkpoint.</param>
     public static Info Save(string checkpointsDir, long step, double wallSeconds, nn.Module model, OptimizerHelper? optimizer,
-        JsonObject? state = null, int keep = 2)
+        JsonObject? state = null, int keep = 2, Action<string>? extraFiles = null)
     {
         Directory.CreateDirectory(checkpointsDir);
         string name = $"step-{step.ToString("D9", CultureInfo.InvariantCulture)}";
@@ -36,6 +38,7 @@ public static class Checkpoint
         optimizer?.save_state_dict(Path.Combine(tmp, "optimizer.dat"));
         var meta = new JsonObject { ["step"] = step, ["wall_s"] = wallSeconds, ["state"] = state?.DeepClone() ?? new JsonObject() };
         File.WriteAllText(Path.Combine(tmp, "state.json"), meta.ToJsonString(RunDirectory.Indented));
+        extraFiles?.Invoke(tmp);
         if (Directory.Exists(final))
         {
             Directory.Delete(final, recursive: true);
