@@ -1,5 +1,6 @@
 using Tessera.Methods.Arithmetic;
 using Tessera.Methods.Classify;
+using Tessera.Methods.FedMA;
 
 namespace Tessera.Experiments;
 
@@ -11,6 +12,7 @@ public static class Registry
         new ClassifyExperiment(),
         new ArithmeticExperiment(),
         new LrmcExperiment(),
+        new FedmaExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
