@@ -11,7 +11,7 @@ namespace Tessera.Methods.FedMA;
 /// Every random draw derives from (seed, client, round, step), so the same instruction gives the same reply in any
 /// process.
 /// </summary>
-public sealed class FedClient : IClientTrainer
+public sealed class FedClient : IClientTrainer, IDisposable
 {
     private readonly FedArchitecture _arch;
     private readonly ClientData _data;
@@ -19,6 +19,8 @@ public sealed class FedClient : IClientTrainer
     private readonly int _evalBatch;
     private ArrayRecord? _weights;
     private ArrayRecord? _local;
+    private nn.Module<Tensor, Tensor>? _model;
+    private int[] _modelWidths = [];
 
     public FedClient(int index, FedArchitecture arch, ClientData data, long seed, int evalBatch = 1000)
     {
@@ -69,7 +71,7 @@ public sealed class FedClient : IClientTrainer
     public EvaluateResult Evaluate(ArrayRecord parameters, ConfigMap config)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        using var model = Build(parameters);
+        nn.Module<Tensor, Tensor> model = Build(parameters);
         ClassifierScore score = Evaluation.Classifier(model, _data.X, _data.Y, _evalBatch);
         return new EvaluateResult(score.Loss, score.Count, new ConfigMap().Set("acc", score.Accuracy));
     }
@@ -79,9 +81,9 @@ public sealed class FedClient : IClientTrainer
         LocalTrainSpec spec = LocalTrainSpec.FromConfig(ins.Config);
         torch.random.manual_seed(StepSeeds.For(_seed, Index, "local-init"));
         ArrayRecord init;
-        using (var model = _arch.Create(_arch.LocalWidths))
+        using (var fresh = _arch.Create(_arch.LocalWidths))
         {
-            init = ModelWeights.Get(model);
+            init = ModelWeights.Get(fresh);
         }
         (ArrayRecord weights, double loss) = Train(init, spec, Seed("local", ins.Round, 0));
         _weights = weights;
@@ -154,18 +156,32 @@ public sealed class FedClient : IClientTrainer
 
     private (ArrayRecord Weights, double Loss) Train(ArrayRecord start, LocalTrainSpec spec, long seed)
     {
-        using var model = Build(start);
+        nn.Module<Tensor, Tensor> model = Build(start);
         double loss = LocalTraining.Run(model, _data, spec, seed);
         return (ModelWeights.Get(model), loss);
     }
 
+    /// <summary>The client's model with <paramref name="weights"/> loaded; one module is kept and rebuilt only when the
+    /// widths change (FedMA's installs and RECONSTRUCT change them).</summary>
     private nn.Module<Tensor, Tensor> Build(ArrayRecord weights)
     {
-        nn.Module<Tensor, Tensor> model = _arch.Create(_arch.WidthsOf(weights));
-        ModelWeights.Load(model, weights);
-        return model;
+        int[] widths = _arch.WidthsOf(weights);
+        if (_model is null || !widths.AsSpan().SequenceEqual(_modelWidths))
+        {
+            _model?.Dispose();
+            _model = _arch.Create(widths);
+            _modelWidths = widths;
+        }
+        ModelWeights.Load(_model, weights);
+        return _model;
     }
 
     private long Seed(string what, long round, int layer) =>
         StepSeeds.For(_seed, round, $"{what}/client{Index.ToString(CultureInfo.InvariantCulture)}/layer{layer.ToString(CultureInfo.InvariantCulture)}");
+
+    public void Dispose()
+    {
+        _model?.Dispose();
+        _model = null;
+    }
 }

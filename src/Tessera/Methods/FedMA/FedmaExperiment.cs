@@ -22,9 +22,19 @@ public sealed class FedmaExperiment : Experiment<FedmaConfig>
         using FederatedData data = FedData.Build(config);
         ctx.Info(data.Description);
         FedArchitecture arch = Architecture(config, data);
-        var clients = data.Clients.Select((d, j) => KeyValuePair.Create(ClientIds.Of(j), (IFederatedClient)new FedClient(j, arch, d, config.Seed, config.Train.EvalBatchSize).App()));
-        using var transport = new InProcessTransport(clients);
-        return RunServer(config, ctx, transport, arch, data);
+        FedClient[] clients = data.Clients.Select((d, j) => new FedClient(j, arch, d, config.Seed, config.Train.EvalBatchSize)).ToArray();
+        try
+        {
+            using var transport = new InProcessTransport(clients.Select(c => KeyValuePair.Create(ClientIds.Of(c.Index), (IFederatedClient)c.App())));
+            return RunServer(config, ctx, transport, arch, data);
+        }
+        finally
+        {
+            foreach (FedClient c in clients)
+            {
+                c.Dispose();
+            }
+        }
     }
 
     /// <summary>The server side on any transport (the gRPC server calls this with its own transport).</summary>
@@ -38,7 +48,8 @@ public sealed class FedmaExperiment : Experiment<FedmaConfig>
         {
             ctx.Log(0, "local", "width", arch.LocalWidths[l], ("layer", arch.Layers[l].Name));
         }
-        JsonObject summary = new FedmaRunner(config, ctx, transport, arch, data.Test).Run();
+        using var runner = new FedmaRunner(config, ctx, transport, arch, data.Test);
+        JsonObject summary = runner.Run();
         summary["data"] = data.Description;
         summary["model"] = config.Model.Name;
         return summary;

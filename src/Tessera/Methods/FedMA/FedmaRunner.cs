@@ -11,7 +11,7 @@ namespace Tessera.Methods.FedMA;
 /// every global model on the server's test set, logs accuracy, loss, bytes and widths per round to metrics.jsonl
 /// (split = strategy, step = round), checkpoints every round of a single round-based strategy, and returns the summary.
 /// </summary>
-public sealed class FedmaRunner
+public sealed class FedmaRunner : IDisposable
 {
     private readonly FedmaConfig _config;
     private readonly RunContext _ctx;
@@ -374,6 +374,8 @@ public sealed class FedmaRunner
     private static JsonArray Doubles(IEnumerable<double> values) => new(values.Select(v => (JsonNode)v).ToArray());
 
     private static JsonArray Ints(IEnumerable<int> values) => new(values.Select(v => (JsonNode)v).ToArray());
+
+    public void Dispose() => _evaluator.Dispose();
 
     private static void Require(RoundReplies replies, string step)
     {
