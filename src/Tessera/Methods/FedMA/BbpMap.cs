@@ -131,16 +131,9 @@ public static class BbpMap
         }
         if (l > 0)
         {
-            // C_param = (U⊙U)·Aᵀ + 2·U·(G⊙A)ᵀ + 1·(rowsum(G²⊙A) − rowsum(G²⊘Q))ᵀ with A = 1 ⊘ (Q + s): two GEMMs.
-            using var scope = torch.NewDisposeScope();
-            Tensor ut = torch.tensor(Flatten(u), [lj, d], ScalarType.Float64);
-            Tensor gt = torch.tensor(Flatten(g), [l, d], ScalarType.Float64);
-            Tensor qt = torch.tensor(Flatten(q), [l, d], ScalarType.Float64);
-            Tensor a = (qt + s).reciprocal();
-            Tensor g2 = gt * gt;
-            Tensor constant = (g2 * a).sum(1) - (g2 / qt).sum(1);                                      // (L)
-            Tensor c = (ut * ut).mm(a.t()) + (2 * ut.mm((gt * a).t())) + constant.unsqueeze(0);       // (L_j, L)
-            double[] param = c.contiguous().data<double>().ToArray();
+            // C_param = (U⊙U)·Aᵀ + 2·U·(G⊙A)ᵀ + 1·(rowsum(G²⊙A) − rowsum(G²⊘Q))ᵀ with A = 1 ⊘ (Q + s): two GEMMs
+            // (libtorch float64 for large layers, a managed loop for small ones where call overhead dominates).
+            double[] param = (long)lj * l * d >= TorchThreshold ? CostGemmTorch(u, g, q, s, lj, l, d) : CostGemmManaged(u, g, q, s, lj, l, d);
             for (int i = 0; i < l; i++)
             {
                 double m = Math.Min(n[i], options.PopularityCap);
@@ -173,6 +166,64 @@ public static class BbpMap
             }
         }
         return cost;
+    }
+
+    /// <summary>Above this many multiply-adds (L_j·L·D) the cost GEMMs run in libtorch.</summary>
+    private const long TorchThreshold = 4_000_000;
+
+    private static double[] CostGemmTorch(double[][] u, double[][] g, double[][] q, double s, int lj, int l, int d)
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor ut = torch.tensor(Flatten(u), [lj, d], ScalarType.Float64);
+        Tensor gt = torch.tensor(Flatten(g), [l, d], ScalarType.Float64);
+        Tensor qt = torch.tensor(Flatten(q), [l, d], ScalarType.Float64);
+        Tensor a = (qt + s).reciprocal();
+        Tensor g2 = gt * gt;
+        Tensor constant = (g2 * a).sum(1) - (g2 / qt).sum(1);                                      // (L)
+        Tensor c = (ut * ut).mm(a.t()) + (2 * ut.mm((gt * a).t())) + constant.unsqueeze(0);       // (L_j, L)
+        return c.contiguous().data<double>().ToArray();
+    }
+
+    private static double[] CostGemmManaged(double[][] u, double[][] g, double[][] q, double s, int lj, int l, int d)
+    {
+        var a = new double[l][];
+        var ga = new double[l][];
+        var constant = new double[l];
+        for (int i = 0; i < l; i++)
+        {
+            a[i] = new double[d];
+            ga[i] = new double[d];
+            double c = 0;
+            for (int x = 0; x < d; x++)
+            {
+                double ai = 1.0 / (q[i][x] + s), gi = g[i][x];
+                a[i][x] = ai;
+                ga[i][x] = 2 * gi * ai;
+                c += (gi * gi * ai) - (gi * gi / q[i][x]);
+            }
+            constant[i] = c;
+        }
+        var result = new double[lj * l];
+        var u2 = new double[d];
+        for (int r = 0; r < lj; r++)
+        {
+            double[] ur = u[r];
+            for (int x = 0; x < d; x++)
+            {
+                u2[x] = ur[x] * ur[x];
+            }
+            for (int i = 0; i < l; i++)
+            {
+                double[] ai = a[i], gai = ga[i];
+                double sum = constant[i];
+                for (int x = 0; x < d; x++)
+                {
+                    sum += (u2[x] * ai[x]) + (ur[x] * gai[x]);
+                }
+                result[(r * l) + i] = sum;
+            }
+        }
+        return result;
     }
 
     private static double[] Flatten(double[][] rows)
