@@ -1,7 +1,7 @@
 using Tessera.Benchmarks;
 
 // Benchmarks report ratios measured in one process, so a busy machine shifts both sides alike.
-// Usage: dotnet run -c Release --project bench/Tessera.Benchmarks -- [mfu|overhead|all] [--threads N]
+// Usage: dotnet run -c Release --project bench/Tessera.Benchmarks -- [mfu|overhead|assignment|all] [--threads N]
 string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int threads = args.SkipWhile(a => a != "--threads").Skip(1).Select(int.Parse).FirstOrDefault(2);
 torch.set_num_threads(threads);
@@ -13,4 +13,8 @@ if (which is "mfu" or "all")
 if (which is "overhead" or "all")
 {
     ArithmeticBench.TrainerOverhead();
+}
+if (which is "assignment" or "all")
+{
+    AssignmentBench.Run();
 }
