@@ -30,7 +30,7 @@ public static class SpecChecks
         if (pass is { } p && !lstm && oneshot is { } o4 && meanLocal is { } ml && widths is not null)
         {
             bool widthOk = widths.Select((x, l) => x >= arch.LocalWidths[l] && x <= j * arch.LocalWidths[l]).All(b => b);
-            double ratio = s["fedma"]?["parameters"] is JsonArray ps && ps.Count > 0 ? ps[0]!.GetValue<double>() / s["local_parameters"]!.GetValue<double>() : double.NaN;
+            double ratio = s["fedma"]?["parameters"] is JsonArray ps && ps.Count > 0 ? Number(ps[0]!) / Number(s["local_parameters"]!) : double.NaN;
             Add(checks, "4_pass", p >= o4 - 0.01 && p >= ml + 0.05 && widthOk && ratio <= 3,
                 $"pass {F(p)} >= one-shot {F(o4)} - 0.01 and >= mean local {F(ml)} + 0.05; widths {string.Join("/", widths)} in [local, J*local]: {widthOk}; parameters {ratio:F2}x <= 3x");
         }
@@ -76,10 +76,14 @@ public static class SpecChecks
     private static void Add(JsonObject checks, string name, bool holds, string detail) =>
         checks[name] = new JsonObject { ["holds"] = holds, ["detail"] = detail };
 
-    private static double? Get(JsonObject s, string a, string b) => s[a]?[b] is JsonValue v ? v.GetValue<double>() : null;
+    private static double? Get(JsonObject s, string a, string b) => s[a]?[b] is JsonValue v ? Number(v) : null;
+
+    /// <summary>A JSON number as a double, whether it was written as an integer or not.</summary>
+    private static double Number(JsonNode n) =>
+        n is JsonValue v && v.TryGetValue(out double d) ? d : double.Parse(n.ToJsonString(), CultureInfo.InvariantCulture);
 
     private static double[] Array(JsonObject s, string a, string b) =>
-        s[a]?[b] is JsonArray arr ? arr.Select(x => x!.GetValue<double>()).ToArray() : [];
+        s[a]?[b] is JsonArray arr ? arr.Select(x => Number(x!)).ToArray() : [];
 
     private static string F(double v) => v.ToString("F3", CultureInfo.InvariantCulture);
 }

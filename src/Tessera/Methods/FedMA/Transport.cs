@@ -33,7 +33,8 @@ public interface IFederatedClient
 
 /// <summary>
 /// Simulation: every client is an object in this process and instructions are handled one at a time, in the order
-/// they are sent (so the global torch generator is never shared between two clients). Arrays are deep-copied in both
+/// they are sent (so the global torch generator is never shared between two clients), each with the libtorch thread
+/// count of the thread that created the transport (the run's <c>threads</c>). Arrays are deep-copied in both
 /// directions, as a network would, so no client ever shares a buffer with the server or another client.
 /// </summary>
 public sealed class InProcessTransport : IFederationTransport
@@ -41,6 +42,7 @@ public sealed class InProcessTransport : IFederationTransport
     private readonly SortedDictionary<string, IFederatedClient> _clients = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _dropped = [];
+    private readonly int _threads = torch.get_num_threads();
 
     public InProcessTransport(IEnumerable<KeyValuePair<string, IFederatedClient>> clients)
     {
@@ -69,6 +71,7 @@ public sealed class InProcessTransport : IFederationTransport
         try
         {
             var copy = instruction with { Arrays = instruction.Arrays.Clone(), Config = instruction.Config.Copy() };
+            torch.set_num_threads(_threads);     // libtorch's thread count is per OS thread; a pool thread has the default
             FedReply reply = client.Handle(copy);
             return reply with { Arrays = reply.Arrays.Clone(), Metrics = reply.Metrics.Copy() };
         }
