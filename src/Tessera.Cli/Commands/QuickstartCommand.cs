@@ -37,7 +37,7 @@ public sealed class QuickstartCommand(IAnsiConsole console) : TesseraCommand<Qui
             try
             {
                 line = ConsoleSink.Show(Console, sink => experiment.Quickstart(dir, sink));
-                FigureRenderer.RenderRun(experiment, dir);
+                RenderRuns(experiment, dir);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -55,6 +55,16 @@ public sealed class QuickstartCommand(IAnsiConsole console) : TesseraCommand<Qui
         WriteReport(root, lines);
         Console.WriteLine($"report: {Path.Combine(root.Path, "report.md")}");
         return lines.All(l => !l.Measured.StartsWith("failed:", StringComparison.Ordinal)) ? TesseraApp.Ok : TesseraApp.Failed;
+    }
+
+    /// <summary>Draws the figures of every run a quickstart made: its own directory or the runs inside it (e.g. one
+    /// per data format).</summary>
+    private static void RenderRuns(IExperiment experiment, RunDirectory dir)
+    {
+        foreach (string metrics in Directory.EnumerateFiles(dir.Path, "metrics.jsonl", SearchOption.AllDirectories))
+        {
+            FigureRenderer.RenderRun(experiment, RunDirectory.Open(Path.GetDirectoryName(metrics)!, "metrics.jsonl"));
+        }
     }
 
     private static void WriteReport(RunDirectory root, IReadOnlyList<QuickstartLine> lines)

@@ -13,19 +13,21 @@ public sealed class ArithmeticSmokeTests : IDisposable
     private static JsonObject Summary(string dir) => (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!;
 
     [Fact]
-    public void RunArithmetic_Smoke_PassesSpecCheckR0()
+    public void Quickstart_Arithmetic_ReverseRunPassesSpecCheckR0_AndBothRunsHavePlots()
     {
-        // R0 (spec §6): 2-digit reverse, N=4000, 1200 iterations of model T: >= 40% exact match, final loss < 1.05.
-        string dir = Path.Combine(_root, "r0");
-
-        (int code, string output) = TesseraCli.Run("run", "arithmetic", "--preset", "smoke", "--run-dir", dir);
+        // The quickstart trains the R0 smoke preset twice (reverse, plain). R0 (spec §6): 2-digit reverse, N=4000,
+        // 1200 iterations of model T: >= 40% exact match, final loss < 1.05.
+        (int code, string output) = TesseraCli.Run("quickstart", "--only", "arithmetic", "--runs-root", _root);
 
         Assert.True(code == 0, output);
-        JsonObject s = Summary(dir);
+        string root = Path.GetDirectoryName(Directory.GetFiles(_root, "report.md", SearchOption.AllDirectories).Single())!;
+        string reverse = Path.Combine(root, "arithmetic", "reverse"), plain = Path.Combine(root, "arithmetic", "plain");
+        JsonObject s = Summary(reverse);
         Assert.True(s["test_acc"]!.GetValue<double>() >= 0.40, s.ToJsonString());
         Assert.True(s["final_train_loss"]!.GetValue<double>() < 1.05, s.ToJsonString());
-        Assert.True(File.Exists(Path.Combine(dir, "plots", "acc_by_carries.png")));
-        Assert.True(File.Exists(Path.Combine(dir, "samples.txt")));
+        Assert.True(File.Exists(Path.Combine(reverse, "samples.txt")));
+        Assert.All(new[] { reverse, plain }, d => Assert.True(File.Exists(Path.Combine(d, "plots", "acc_by_carries.png")), d));
+        Assert.Contains("| arithmetic |", File.ReadAllText(Path.Combine(root, "report.md")));
     }
 
     [Fact]
