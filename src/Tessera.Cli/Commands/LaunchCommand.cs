@@ -63,7 +63,7 @@ public sealed class LaunchCommand(IAnsiConsole console) : TesseraCommand<LaunchC
         }
         var options = new MpiLaunchOptions { Ranks = s.Ranks, LocalOnly = s.Hosts is null && s.Mca.Length == 0, MpiArgs = mpiArgs };
         ProcessStartInfo info = MpiLauncher.StartInfo(options, [.. SelfProcess.Command(), .. rankArgs], redirect: true);
-        Console.WriteLine($"launch: {MpiLauncher.Describe(info, options)}");
+        Console.Profile.Out.Writer.WriteLine($"launch: {MpiLauncher.Describe(info, options)}");   // unwrapped: a command to copy
         if (s.DryRun)
         {
             return TesseraApp.Ok;
@@ -99,7 +99,8 @@ public sealed class LaunchCommand(IAnsiConsole console) : TesseraCommand<LaunchC
         }
         lock (_gate)
         {
-            Console.WriteLine(line);
+            // Verbatim: the ranks format their own lines, and wrapping them to the console width splits messages.
+            Console.Profile.Out.Writer.WriteLine(line);
         }
     }
 

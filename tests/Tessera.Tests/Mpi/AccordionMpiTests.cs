@@ -63,7 +63,8 @@ public sealed class AccordionMpiTests : IDisposable
         RequireMpi();
         string inProcess = Path.Combine(_root, $"in{ranks}"), mpi = Path.Combine(_root, $"mpi{ranks}");
         string n = ranks.ToString(CultureInfo.InvariantCulture);
-        string[] run = ["run", "accordion", "--preset", "smoke", "--set", "train.epochs=3", "--set", $"workers={n}", "--threads", "1"];
+        string[] run = ["run", "accordion", "--preset", "smoke", "--set", "train.epochs=3", "--set", "train.logEvery=1", "--set", $"workers={n}",
+            "--threads", "1"];
         Assert.Equal(0, TesseraCli.Run([.. run, "--run-dir", inProcess]).ExitCode);
 
         (int code, string output, _) = Launch($"smoke{ranks}", ["-n", n, "--", .. run, "--run-dir", mpi]);
