@@ -39,6 +39,11 @@ public sealed class QuickstartCommand(IAnsiConsole console) : TesseraCommand<Qui
                 line = ConsoleSink.Show(Console, sink => experiment.Quickstart(dir, sink));
                 RenderRuns(experiment, dir);
             }
+            catch (InputException e)
+            {
+                // Typically a data set that is not installed: the line says how to get it; the other methods still run.
+                line = new QuickstartLine(experiment.Name, "", $"not run: {e.Message}", false);
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 line = new QuickstartLine(experiment.Name, "", $"failed: {e.Message}", false);
