@@ -12,8 +12,9 @@ internal static class ModelChecks
         return a.shape.SequenceEqual(b.shape) && a.eq(b).all().item<bool>();
     }
 
-    /// <summary>Builds model A (seed 1) and model B (seed 2), checks they differ, saves A, loads it into B and
-    /// asserts bit-identical outputs on <paramref name="input"/> (both in eval mode).</summary>
+    /// <summary>Builds model A (seed 1) and model B (seed 2), runs A once in training mode (so BatchNorm running
+    /// statistics move), checks the two differ, saves A, loads it into B and asserts bit-identical outputs on
+    /// <paramref name="input"/> (both in eval mode) and identical buffers.</summary>
     public static void AssertSaveLoadRoundTrip(Func<nn.Module<Tensor, Tensor>> build, Tensor input)
     {
         using var scope = torch.NewDisposeScope();
@@ -21,6 +22,11 @@ internal static class ModelChecks
         using var a = build();
         torch.random.manual_seed(2);
         using var b = build();
+        a.train();
+        using (torch.no_grad())
+        {
+            a.call(input);
+        }
         a.eval();
         b.eval();
         using var noGrad = torch.no_grad();
@@ -34,6 +40,7 @@ internal static class ModelChecks
             b.load(path);
 
             Assert.True(ModelChecks.Same(a.call(input), b.call(input)));
+            Assert.All(a.named_buffers().Zip(b.named_buffers()), p => Assert.True(ModelChecks.Same(p.First.buffer, p.Second.buffer), p.First.name));
         }
         finally
         {
