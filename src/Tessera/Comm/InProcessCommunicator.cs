@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
+using Tessera.Training;
 
 namespace Tessera.Comm;
 
@@ -54,13 +55,16 @@ public sealed class InProcessCommunicator : ICommunicator
             }, maxStackSize: 16 << 20)
             { Name = $"tessera rank {rank}/{size}", IsBackground = true };
         }
-        foreach (Thread t in threads)
+        using (TorchGc.SideBySide())
         {
-            t.Start();
-        }
-        foreach (Thread t in threads)
-        {
-            t.Join();
+            foreach (Thread t in threads)
+            {
+                t.Start();
+            }
+            foreach (Thread t in threads)
+            {
+                t.Join();
+            }
         }
         group.Dispose();
 
@@ -151,7 +155,9 @@ public sealed class InProcessCommunicator : ICommunicator
     /// <summary>State shared by the ranks of one <see cref="Run{T}"/>: a buffer per rank and the barrier.</summary>
     private sealed class Group(int size) : IDisposable
     {
-        private readonly Barrier _barrier = new(size);
+        // The last rank to arrive runs the post-phase action while every other rank waits: the one moment no rank
+        // thread is inside a libtorch call.
+        private readonly Barrier _barrier = new(size, _ => TorchGc.AllRanksWaiting());
         private readonly CancellationTokenSource _abort = new();
         private readonly object?[] _slots = new object?[size];
 

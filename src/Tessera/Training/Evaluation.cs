@@ -16,6 +16,7 @@ public static class Evaluation
         double lossSum = 0;
         for (long start = 0; start < n; start += batchSize)
         {
+            TorchGc.SafePoint();
             using var scope = torch.NewDisposeScope();
             long len = Math.Min(batchSize, n - start);
             Tensor x = images.narrow(0, start, len), y = labels.narrow(0, start, len);

@@ -78,6 +78,7 @@ public sealed class Trainer
         while (step < _options.MaxSteps && !Stopped)
         {
             _ctx.Cancel.ThrowIfCancellationRequested();
+            TorchGc.SafePoint();
             double lr = _learningRate(step);
             using (torch.NewDisposeScope())
             {

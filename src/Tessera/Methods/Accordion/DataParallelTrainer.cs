@@ -91,6 +91,7 @@ public sealed class DataParallelTrainer
                 {
                     throw new InvalidOperationException($"injected failure at step {progress.GlobalStep} (debug.failRank={rank}, debug.failAtStep={c.Debug.FailAtStep})");
                 }
+                TorchGc.SafePoint();   // MPI ranks; in-process ranks collect in their barrier instead
                 using var stepScope = torch.NewDisposeScope();
                 double localLoss;
                 using (Compute())

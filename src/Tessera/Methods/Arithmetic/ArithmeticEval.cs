@@ -1,4 +1,5 @@
 using Tessera.Nn;
+using Tessera.Training;
 
 namespace Tessera.Methods.Arithmetic;
 
@@ -78,6 +79,7 @@ public static class ArithmeticEval
         var newTokens = new List<long[]>();
         for (int i = 0; i < maxNewTokens; i++)
         {
+            TorchGc.SafePoint();
             Tensor logits = nextLogits(seq);                                             // (B, V)
             Tensor next = options.Temperature == 0 ? logits.argmax(-1) : Sample(logits, options, generator!);  // (B)
             newTokens.Add(next.data<long>().ToArray());

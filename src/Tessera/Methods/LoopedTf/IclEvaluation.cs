@@ -1,4 +1,5 @@
 using Tessera.Nn;
+using Tessera.Training;
 
 namespace Tessera.Methods.LoopedTf;
 
@@ -40,6 +41,7 @@ public static class IclEvaluation
         var sums = new double[loops * n];
         for (long s = 0; s < p; s += batchSize)
         {
+            TorchGc.SafePoint();
             using var scope = torch.NewDisposeScope();
             long len = Math.Min(batchSize, p - s);
             var x = xs.narrow(0, s, len);

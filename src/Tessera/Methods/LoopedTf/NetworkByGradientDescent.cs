@@ -1,3 +1,5 @@
+using Tessera.Training;
+
 namespace Tessera.Methods.LoopedTf;
 
 /// <summary>A fresh 2-layer ReLU network Linear(d→100) → ReLU → Linear(100→1) per prompt and prefix, trained by Adam
@@ -40,6 +42,7 @@ public sealed class NetworkByGradientDescent(long seed, int hidden = 100, int st
             int k = (int)Math.Min(batch, m);
             for (int step = 0; step < steps; step++)
             {
+                TorchGc.SafePoint();
                 using var stepScope = torch.NewDisposeScope();
                 var pick = torch.rand([b, m], generator: g).argsort(dim: 1)[.., ..k];                 // (B, k) without replacement
                 var xb = x.gather(1, pick.unsqueeze(-1).expand(b, k, d));                              // (B, k, d)
