@@ -1,4 +1,5 @@
 using Tessera.Data;
+using Tessera.Training;
 
 namespace Tessera.Methods.FedMA;
 
@@ -173,6 +174,7 @@ public static class BbpMap
 
     private static double[] CostGemmTorch(double[][] u, double[][] g, double[][] q, double s, int lj, int l, int d)
     {
+        TorchGc.SafePoint();
         using var scope = torch.NewDisposeScope();
         Tensor ut = torch.tensor(Flatten(u), [lj, d], ScalarType.Float64);
         Tensor gt = torch.tensor(Flatten(g), [l, d], ScalarType.Float64);

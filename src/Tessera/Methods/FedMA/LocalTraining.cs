@@ -65,6 +65,7 @@ public static class LocalTraining
                 double sum = 0;
                 for (long s = 0; s < steps; s++)
                 {
+                    TorchGc.SafePoint();
                     using var step = torch.NewDisposeScope();
                     StepSeeds.SeedGlobal(seed, (epoch * steps) + s);
                     long start = s * spec.BatchSize;

@@ -23,6 +23,7 @@ public sealed class ServerEvaluator(FedArchitecture arch, ClientData test, int b
             nn.Module<Tensor, Tensor> model = Build(member);
             for (long start = 0; start < n; start += batchSize)
             {
+                TorchGc.SafePoint();
                 using var scope = torch.NewDisposeScope();
                 long len = Math.Min(batchSize, n - start);
                 sum.narrow(0, start, len).add_(nn.functional.softmax(model.call(test.X.narrow(0, start, len)), 1));
