@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using Tessera.Experiments;
+using Tessera.Methods.FedMA;
 using Tessera.Tests.Support;
 
 namespace Tessera.Tests.Smoke;
@@ -50,5 +53,69 @@ public sealed class FedmaSmokeTests : IDisposable
         int hidden = s["fedma"]!["widths"]![0]![1]!.GetValue<int>();
         Assert.InRange(hidden, 16, 3 * 16);
         Assert.True(s["fedma"]!["final_acc"]!.GetValue<double>() > 1.0 / 80, s.ToJsonString());
+    }
+
+    [Fact]
+    public void FedServe_KilledAndResumed_ContinuesAfterItsLastRound_LikeAnUninterruptedRun()
+    {
+        // Given: an in-process reference, and the same FedAvg run over gRPC (server + 2 client processes) whose server
+        // is killed with SIGKILL after its first checkpointed round
+        string[] config = ["--preset", "smoke", "--set", "data.clients=2", "--set", "run.strategies=[\"fedavg\"]", "--set", "fedavg.rounds=6"];
+        string reference = Path.Combine(_root, "inproc"), dir = Path.Combine(_root, "grpc"), token = Path.Combine(_root, "token");
+        (int code, string output) = TesseraCli.Run(["run", "fedma", .. config, "--run-dir", reference]);
+        Assert.True(code == 0, output);
+        File.WriteAllText(token, "s3cret\n");
+        string port = Loopback.FreePort().ToString(CultureInfo.InvariantCulture);
+        Process[] clients = [.. Enumerable.Range(0, 2).Select(c => TesseraCli.Start(Path.Combine(_root, $"client{c}.log"),
+            "fed", "join", "--client", c.ToString(CultureInfo.InvariantCulture), "--server", $"http://127.0.0.1:{port}", "--token-file", token, "--retry-seconds", "300"))];
+        string Logs() => string.Join("\n", Directory.GetFiles(_root, "*.log").Order().Select(f => $"--- {Path.GetFileName(f)}\n{File.ReadAllText(f)}"));
+        long killedAfter;
+        try
+        {
+            using (Process server = TesseraCli.Start(Path.Combine(_root, "server.log"), ["fed", "serve", .. config, "--run-dir", dir, "--port", port, "--token-file", token]))
+            {
+                string checkpoints = Path.Combine(dir, "checkpoints");
+                while (ServerCheckpoint.Latest(checkpoints) is null && !server.HasExited)
+                {
+                    Thread.Sleep(10);
+                }
+                server.Kill();
+                server.WaitForExit();
+                killedAfter = ServerCheckpoint.Latest(checkpoints)?.Round ?? throw new InvalidOperationException("no checkpoint: " + Logs());
+            }
+            Assert.False(File.Exists(Path.Combine(dir, "summary.json")), "the server finished before it could be killed");
+
+            // When: the server restarts from its run directory and the clients redial it
+            using (Process resumed = TesseraCli.Start(Path.Combine(_root, "resumed.log"), "fed", "serve", "--resume", dir, "--port", port, "--token-file", token))
+            {
+                Assert.True(resumed.WaitForExit(TimeSpan.FromMinutes(1)), "the resumed server did not finish: " + Logs());
+                Assert.Equal(0, resumed.ExitCode);
+            }
+            foreach (Process c in clients)
+            {
+                Assert.True(c.WaitForExit(TimeSpan.FromMinutes(1)), "a client did not finish: " + Logs());
+                Assert.Equal(0, c.ExitCode);
+            }
+        }
+        finally
+        {
+            foreach (Process c in clients)
+            {
+                if (!c.HasExited)
+                {
+                    c.Kill();
+                }
+                c.Dispose();
+            }
+        }
+
+        // Then: it continued after the checkpointed round; every round is logged once, with the in-process values
+        var env = (JsonObject)JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "env.json")))!;
+        Assert.Equal(killedAfter, env["resumedAt"]![0]!.GetValue<long>());
+        MetricRecord[] Accuracy(string run) => [.. MetricsWriter.Read(Path.Combine(run, "metrics.jsonl")).Where(m => m.Split == "fedavg" && m.Metric == "acc")];
+        MetricRecord[] expected = Accuracy(reference), actual = Accuracy(dir);
+        Assert.Equal(Enumerable.Range(0, 7).Select(r => (long)r), actual.Select(m => m.Step));
+        Assert.Equal(expected.Select(m => m.Step), actual.Select(m => m.Step));
+        Assert.All(expected.Zip(actual), p => Assert.Equal(p.First.Value, p.Second.Value, 1e-5));
     }
 }

@@ -1,8 +1,7 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Tessera.Federated.Grpc;
 using Tessera.Methods.FedMA;
+using Tessera.Tests.Support;
 
 namespace Tessera.Tests.Methods.FedMA;
 
@@ -30,13 +29,6 @@ public sealed class GrpcTransportTests : IDisposable
             t.Join(TimeSpan.FromSeconds(10));
         }
         _stop.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
     private GrpcServerTransport Server(int port) =>
@@ -106,7 +98,7 @@ public sealed class GrpcTransportTests : IDisposable
     public void Grpc_FedAvgRound_MatchesTheInProcessTransport_AndMalformedUpdateIsRejected()
     {
         // Given three clients over gRPC; client-1 turns its update into NaN before sending it
-        int port = FreePort();
+        int port = Loopback.FreePort();
         using GrpcServerTransport server = Server(port);
         Join(port, 0, new ScalingClient(1, 1));
         Join(port, 1, new ScalingClient(5, 1), beforeReply: (_, r) => r with { Arrays = [NamedArray.Of("w", [2, 2], [float.NaN, 0, 0, 0]), r.Arrays["b"]] });
@@ -129,7 +121,7 @@ public sealed class GrpcTransportTests : IDisposable
     [Fact]
     public void Grpc_WrongToken_IsRefused_AndNeverRegistered()
     {
-        int port = FreePort();
+        int port = Loopback.FreePort();
         using GrpcServerTransport server = Server(port);
 
         StrongBox<ClientExit?> exit = Join(port, 0, new ScalingClient(1, 1), token: "wrong");
@@ -144,7 +136,7 @@ public sealed class GrpcTransportTests : IDisposable
     public void Grpc_ClientKilledMidRound_FailsOnlyThatClient_RoundCompletesWithTheRest()
     {
         // Given client-1 whose connection dies while it handles the instruction
-        int port = FreePort();
+        int port = Loopback.FreePort();
         using GrpcServerTransport server = Server(port);
         using var kill = new CancellationTokenSource();
         Join(port, 0, new ScalingClient(1, 1));
