@@ -22,6 +22,14 @@ public static class TesseraApp
             .WithExample("sweep", "arithmetic", "--preset", "small", "--grid", "data.format=plain,reverse", "--grid", "data.trainSize=500,1000,2000,4000");
         config.AddCommand<PlotCommand>("plot").WithDescription("Redraw a run's figures from its metrics.jsonl.");
         config.AddCommand<DataCommand>("data").WithDescription("Which datasets are found where, and how to get the missing ones.");
+        config.AddBranch("fed", fed =>
+        {
+            fed.SetDescription("Federated runs over gRPC: a server and clients as separate processes.");
+            fed.AddCommand<FedServeCommand>("serve").WithDescription("Serve a fedma run: wait for the clients, run the strategies, write the run directory.")
+                .WithExample("fed", "serve", "--preset", "smoke", "--token-file", "fed.token");
+            fed.AddCommand<FedJoinCommand>("join").WithDescription("Join a fedma run as client N and train on partition N.")
+                .WithExample("fed", "join", "--client", "0", "--token-file", "fed.token");
+        });
         config.AddCommand<QuickstartCommand>("quickstart").WithDescription("Run every method's quick check and print one table.");
         config.AddCommand<LaunchCommand>("launch").WithDescription("Run a command on N Open MPI ranks (mpiexec with the right environment).")
             .WithExample("launch", "-n", "4", "--", "run", "accordion", "--preset", "small")

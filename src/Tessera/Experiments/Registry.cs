@@ -2,6 +2,7 @@ using Tessera.Methods.Accordion;
 using Tessera.Methods.Arithmetic;
 using Tessera.Methods.BadMinima;
 using Tessera.Methods.Classify;
+using Tessera.Methods.FedMA;
 using Tessera.Methods.LoopedTf;
 using Tessera.Methods.Pruning;
 
@@ -19,6 +20,7 @@ public static class Registry
         new GemMinerExperiment(),
         new BadMinimaExperiment(),
         new AccordionExperiment(),
+        new FedmaExperiment(),
     ];
 
     public static IExperiment Get(string name) =>
