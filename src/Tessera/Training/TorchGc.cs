@@ -9,7 +9,9 @@ namespace Tessera.Training;
 /// finalizer thread frees the scalar while libtorch still reads it: wrong values, NaN losses, or "Expected false to be
 /// true" from <c>c10/core/Scalar.h</c> (about 1 in 100 foreign collections, measured). So the process runs inside a
 /// no-GC region, and the runtime collects only at safe points: moments when no thread of this process is inside a
-/// libtorch call. The region is 64 MiB; a safe point that finds it half used collects and opens the next one.
+/// libtorch call. The region is 64 MiB; a safe point that finds it half used collects, runs the finalizers (they call
+/// into libtorch too: run beside the training thread, they once turned every output of a FedMA ensemble NaN), and
+/// opens the next region.
 /// </summary>
 public static class TorchGc
 {
@@ -66,6 +68,8 @@ public static class TorchGc
                 {
                     _regionStart = GC.GetTotalAllocatedBytes();
                 }
+                // Finalizers of TorchSharp objects call into libtorch; let them run now, not during the next steps.
+                GC.WaitForPendingFinalizers();
             }
             catch (InvalidOperationException)
             {

@@ -1,4 +1,5 @@
 using System.Runtime;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Tessera.Training;
 
@@ -56,6 +57,12 @@ public sealed class TorchGcTests
     }
 
     [Fact]
+    public void EveryTest_StartsInsideANoGcRegion()
+    {
+        Assert.Equal(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+    }
+
+    [Fact]
     public void SafePoint_OpensANoGcRegion_ButNotWhileRanksRunSideBySide()
     {
         GC.Collect();   // ends any region a previous test left open
@@ -72,5 +79,26 @@ public sealed class TorchGcTests
         TorchGc.SafePoint();
 
         Assert.Equal(GCLatencyMode.NoGCRegion, GCSettings.LatencyMode);
+    }
+
+    [Fact]
+    public void SafePoint_ThatCollects_RunsTheFinalizersBeforeItReturns()
+    {
+        // Finalizers of TorchSharp objects call into libtorch, so none may be left to run beside the next steps.
+        GC.Collect();   // ends any open region, so the next safe point collects
+        int finalized = 0;
+        MakeGarbage(() => Interlocked.Increment(ref finalized));
+
+        TorchGc.SafePoint();
+
+        Assert.Equal(1, Volatile.Read(ref finalized));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void MakeGarbage(Action onFinalize) => _ = new Finalizable(onFinalize);
+
+    private sealed class Finalizable(Action onFinalize)
+    {
+        ~Finalizable() => onFinalize();
     }
 }
