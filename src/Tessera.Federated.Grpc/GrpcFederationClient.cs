@@ -113,7 +113,17 @@ public sealed class GrpcFederationClient(GrpcClientOptions options, Func<string,
                     log($"round {ins.Round}: {ins.Kind}");
                     FedReply reply = (_client ?? throw new InvalidOperationException("instruction before welcome")).Handle(ins);
                     reply = beforeReply?.Invoke(ins, reply) ?? reply;
-                    call.RequestStream.WriteAsync(new P.ClientMessage { Reply = Wire.ToProto(m.Instruction.Id, reply) }, cancel).GetAwaiter().GetResult();
+                    try
+                    {
+                        call.RequestStream.WriteAsync(new P.ClientMessage { Reply = Wire.ToProto(m.Instruction.Id, reply) }, cancel).GetAwaiter().GetResult();
+                    }
+                    catch (Exception e) when (e is RpcException { StatusCode: not StatusCode.Unauthenticated } or IOException or InvalidOperationException)
+                    {
+                        // The server went away while this client worked (killed, restarting with --resume): redial;
+                        // a resumed server sends the unfinished round again.
+                        log($"could not send the reply of round {ins.Round} ({e.GetType().Name})");
+                        return false;
+                    }
                     break;
             }
         }

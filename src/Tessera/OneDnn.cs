@@ -9,7 +9,8 @@ namespace Tessera;
 /// intermittently produced NaN outputs from finite weights and inputs: every parameter NaN after one training step
 /// under CPU contention (9 of 28 loaded runs; still seen with oneDNN limited to AVX2), and NaN test logits for two of
 /// four trained models in a row (0 with oneDNN off). TorchSharp 0.107 has no switch for it, so this calls libtorch's
-/// <c>at::globalContext().setUserEnabledMkldnn(false)</c> (the pinned libtorch 2.10 exports both symbols) when Tessera loads.
+/// <c>at::globalContext().setUserEnabledMkldnn(false)</c> (the pinned libtorch 2.10 exports these symbols) when Tessera
+/// loads. NNPACK goes off too: this CPU cannot run it, and without oneDNN libtorch would try it and warn on every call.
 /// </summary>
 internal static class OneDnn
 {
@@ -18,7 +19,9 @@ internal static class OneDnn
     internal static void Disable()
     {
         torch.InitializeDeviceType(DeviceType.CPU);   // loads libtorch, so the entry points below resolve
-        SetUserEnabledMkldnn(GlobalContext(), false);
+        IntPtr context = GlobalContext();
+        SetUserEnabledMkldnn(context, false);
+        SetUserEnabledNnpack(context, false);
     }
 
     /// <summary>Whether libtorch would use oneDNN (for tests).</summary>
@@ -29,6 +32,9 @@ internal static class OneDnn
 
     [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledMkldnnEb")]
     private static extern void SetUserEnabledMkldnn(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
+
+    [DllImport("libtorch_cpu", EntryPoint = "_ZN2at7Context20setUserEnabledNNPACKEb")]
+    private static extern void SetUserEnabledNnpack(IntPtr context, [MarshalAs(UnmanagedType.I1)] bool enabled);
 
     [DllImport("libtorch_cpu", EntryPoint = "_ZNK2at7Context17userEnabledMkldnnEv")]
     [return: MarshalAs(UnmanagedType.I1)]

@@ -88,12 +88,12 @@ public sealed class FedmaSmokeTests : IDisposable
             // When: the server restarts from its run directory and the clients redial it
             using (Process resumed = TesseraCli.Start(Path.Combine(_root, "resumed.log"), "fed", "serve", "--resume", dir, "--port", port, "--token-file", token))
             {
-                Assert.True(resumed.WaitForExit(TimeSpan.FromMinutes(1)), "the resumed server did not finish: " + Logs());
+                Assert.True(resumed.WaitForExit(TimeSpan.FromMinutes(5)), "the resumed server did not finish: " + Logs());
                 Assert.Equal(0, resumed.ExitCode);
             }
             foreach (Process c in clients)
             {
-                Assert.True(c.WaitForExit(TimeSpan.FromMinutes(1)), "a client did not finish: " + Logs());
+                Assert.True(c.WaitForExit(TimeSpan.FromMinutes(2)), "a client did not finish: " + Logs());
                 Assert.Equal(0, c.ExitCode);
             }
         }
