@@ -10,8 +10,7 @@ namespace Tessera.Training;
 /// true" from <c>c10/core/Scalar.h</c> (about 1 in 100 foreign collections, measured). So the process runs inside a
 /// no-GC region, and the runtime collects only at safe points: moments when no thread of this process is inside a
 /// libtorch call. The region is 64 MiB; a safe point that finds it half used collects, runs the finalizers (they call
-/// into libtorch too: run beside the training thread, they once turned every output of a FedMA ensemble NaN), and
-/// opens the next region.
+/// into libtorch too, so they should not run beside the training thread either), and opens the next region.
 /// </summary>
 public static class TorchGc
 {
