@@ -22,6 +22,7 @@ CLI="$(pwd)/src/Tessera.Cli/bin/Release/net10.0/Tessera.Cli.dll"
 cleanup() {
   for i in $(seq 0 $((N - 1))); do ip netns del ${P}$i 2>/dev/null || true; done
   ip netns del $HUB 2>/dev/null || true
+  ip link del ${P}host 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 cleanup
@@ -39,6 +40,11 @@ setup() {  # rate
     ip netns exec ${P}$i tc qdisc add dev veth$i root tbf rate "$1" burst 256kb latency 50ms
     ip netns exec $HUB tc qdisc add dev port$i root tbf rate "$1" burst 256kb latency 50ms
   done
+  # An unshaped link from this namespace to the bridge: the ranks reach mpiexec's PMIx server over it (their own
+  # loopback cannot), so it listens there too (PMIX_MCA_ptl_tcp_* below). Only start-up and control traffic uses it.
+  ip link add ${P}host type veth peer name porth netns $HUB
+  ip addr add $SUBNET.254/24 dev ${P}host && ip link set ${P}host up
+  ip -n $HUB link set porth master br0 && ip -n $HUB link set porth up
 }
 
 run() {  # dir, mode
@@ -51,6 +57,7 @@ run() {  # dir, mode
   done
   OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 TERM=dumb OMPI_MCA_rmaps_base_oversubscribe=1 \
   OMPI_MCA_btl=tcp,self OMPI_MCA_btl_tcp_if_include=$SUBNET.0/24 \
+  PMIX_MCA_ptl_tcp_remote_connections=1 PMIX_MCA_ptl_tcp_if_include=${P}host \
     mpiexec --bind-to none --oversubscribe "${mpmd[@]}"
 }
 
