@@ -3,6 +3,7 @@ using Tessera.Comm;
 using Tessera.Experiments;
 using Tessera.Methods.Accordion;
 using Tessera.Nn;
+using Tessera.Training;
 
 namespace Tessera.Tests.Methods.Accordion;
 
@@ -84,6 +85,41 @@ public sealed class DataParallelTests : IDisposable
         // Then: every metric (losses, floats, levels, norms, accuracy) equals the uninterrupted run's
         Assert.Equal(Values(whole.Metrics), Values(resumed.Metrics));
         Assert.Equal(whole.Summary["test_acc"]!.GetValue<double>(), resumed.Summary["test_acc"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void EvaluateShards_WorkersWithTheirOwnBatchNormStatistics_ScoreWorkerZerosModelAndKeepTheirOwn()
+    {
+        // 64 samples over 3 workers (shards of 21, 21, 22): the shards and the sum must give worker 0's full evaluation,
+        // although every worker holds other BatchNorm running statistics.
+        torch.random.manual_seed(3);
+        Tensor x = torch.randn(64, 6), y = torch.randint(0, 3, [64], dtype: ScalarType.Int64);
+
+        var results = InProcessCommunicator.Run(3, comm =>
+        {
+            nn.Module<Tensor, Tensor> model;
+            lock (InitLock)   // the global generator is shared by the worker threads: the same weights on every worker
+            {
+                torch.random.manual_seed(5);
+                model = nn.Sequential(("fc1", nn.Linear(6, 8)), ("bn", nn.BatchNorm1d(8)), ("relu", nn.ReLU()), ("fc2", nn.Linear(8, 3)));
+            }
+            using (torch.no_grad())
+            {
+                model.call((x * (comm.Rank + 1)) + comm.Rank);   // this worker's own running statistics
+            }
+            Tensor[] before = model.buffers().Select(b => b.clone()).ToArray();
+            ClassifierScore alone = Evaluation.Classifier(model, x, y);
+            ClassifierScore shared = DataParallelTrainer.EvaluateShards(comm, model, x, y, gate: null);
+            bool kept = model.buffers().Zip(before).All(p => p.First.equal(p.Second).all().item<bool>());
+            return (Alone: alone, Shared: shared, Kept: kept);
+        });
+
+        Assert.All(results, r => Assert.True(r.Kept));
+        Assert.All(results, r => Assert.Equal(results[0].Shared, r.Shared));
+        Assert.Equal(64, results[0].Shared.Count);
+        Assert.Equal(results[0].Alone.Accuracy, results[0].Shared.Accuracy);
+        Assert.Equal(results[0].Alone.Loss, results[0].Shared.Loss, 1e-5);
+        Assert.NotEqual(results[0].Alone.Loss, results[1].Alone.Loss);   // the statistics do matter
     }
 
     [Fact]
