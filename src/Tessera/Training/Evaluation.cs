@@ -5,9 +5,15 @@ public readonly record struct ClassifierScore(double Accuracy, double Loss, long
 
 public static class Evaluation
 {
+    /// <summary>Test images per batch, unless a method's config says otherwise. Small on purpose: a convolution's
+    /// temporary buffers grow with the batch, and above glibc's 32 MiB mmap threshold every one of them is a fresh
+    /// mapping the kernel has to zero, page by page. FMNIST-CNN evaluates 4,000 images in 1.9 s in batches of 100 and
+    /// in 13.8 s in batches of 1,000 (one thread, measured).</summary>
+    public const int DefaultBatchSize = 100;
+
     /// <summary>Runs the model in eval mode without gradients over <paramref name="images"/> in batches and restores
     /// the model's previous mode.</summary>
-    public static ClassifierScore Classifier(nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels, int batchSize = 1000)
+    public static ClassifierScore Classifier(nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels, int batchSize = DefaultBatchSize)
     {
         bool wasTraining = model.training;
         model.eval();

@@ -75,7 +75,7 @@ public sealed record BadMinimaDataConfig
 
     public double[]? Std { get; init; }
 
-    public int EvalBatchSize { get; init; } = 1000;
+    public int EvalBatchSize { get; init; } = Training.Evaluation.DefaultBatchSize;
 }
 
 /// <summary>Phase 1a: each training image becomes <see cref="Copies"/> copies, each with its own

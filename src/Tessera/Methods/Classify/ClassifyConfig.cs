@@ -93,5 +93,5 @@ public sealed record ClassifyTrainConfig
     /// <summary>Checkpoint every this many steps; 0 = once per epoch.</summary>
     public long CheckpointEvery { get; init; }
 
-    public int EvalBatchSize { get; init; } = 1000;
+    public int EvalBatchSize { get; init; } = Training.Evaluation.DefaultBatchSize;
 }

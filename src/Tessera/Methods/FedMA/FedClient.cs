@@ -22,7 +22,7 @@ public sealed class FedClient : IClientTrainer, IDisposable
     private nn.Module<Tensor, Tensor>? _model;
     private int[] _modelWidths = [];
 
-    public FedClient(int index, FedArchitecture arch, ClientData data, long seed, int evalBatch = 1000)
+    public FedClient(int index, FedArchitecture arch, ClientData data, long seed, int evalBatch = Evaluation.DefaultBatchSize)
     {
         (Index, _arch, _data, _seed, _evalBatch) = (index, arch, data, seed, evalBatch);
     }

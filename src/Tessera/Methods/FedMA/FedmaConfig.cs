@@ -160,7 +160,7 @@ public sealed record FedTrainConfig
 
     public int BatchSize { get; init; } = 64;
 
-    public int EvalBatchSize { get; init; } = 1000;
+    public int EvalBatchSize { get; init; } = Training.Evaluation.DefaultBatchSize;
 }
 
 public sealed record FedMatchConfig

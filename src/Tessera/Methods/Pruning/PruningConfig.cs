@@ -30,7 +30,7 @@ public sealed record PruningConfig : IRunConfig, IValidatable
     public ScoreConfig Scores { get; init; } = new();
 
     /// <summary>Test images per evaluation batch.</summary>
-    public int EvalBatchSize { get; init; } = 1000;
+    public int EvalBatchSize { get; init; } = Training.Evaluation.DefaultBatchSize;
 
     /// <summary>Log the training loss every this many steps.</summary>
     public long LogEvery { get; init; } = 50;
