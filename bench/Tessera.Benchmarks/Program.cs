@@ -1,7 +1,7 @@
 using Tessera.Benchmarks;
 
 // Benchmarks report ratios measured in one process, so a busy machine shifts both sides alike.
-// Usage: dotnet run -c Release --project bench/Tessera.Benchmarks -- [mfu|overhead|assignment|all|pruning|allreduce|time-to-accuracy] [--threads N]
+// Usage: dotnet run -c Release --project bench/Tessera.Benchmarks -- [mfu|overhead|assignment|eval-batch|all|pruning|allreduce|time-to-accuracy] [--threads N]
 // pruning: [--train N] [--epochs E] [--rewind S] [--full] (gem-miner vs IMP wall time to a ticket; not part of 'all')
 // allreduce: [--ranks N] (communicator vs raw MPI_Allreduce); time-to-accuracy <netns-run-dir>
 string which = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
@@ -31,6 +31,10 @@ if (which is "overhead" or "all")
 if (which is "assignment" or "all")
 {
     AssignmentBench.Run();
+}
+if (which is "eval-batch" or "all")
+{
+    EvalBatchBench.Run();
 }
 if (which == "pruning")
 {
