@@ -187,14 +187,9 @@ public sealed class DataParallelTrainer
         BroadcastFromWorker0(comm, statistics);
         long n = images.shape[0], start = n * comm.Rank / comm.Size, end = n * (comm.Rank + 1) / comm.Size;
         ClassifierScore shard;
-        gate?.Wait();
-        try
+        using (Hold(gate))
         {
             shard = Evaluation.Classifier(model, images.narrow(0, start, end - start), labels.narrow(0, start, end - start));
-        }
-        finally
-        {
-            gate?.Release();
         }
         using (torch.no_grad())
         {
@@ -210,10 +205,12 @@ public sealed class DataParallelTrainer
     }
 
     /// <summary>Holds the compute gate (in-process workers take turns) for the duration of a using block.</summary>
-    private GateLease Compute()
+    private GateLease Compute() => Hold(_gate);
+
+    private static GateLease Hold(SemaphoreSlim? gate)
     {
-        _gate?.Wait();
-        return new GateLease(_gate);
+        gate?.Wait();
+        return new GateLease(gate);
     }
 
     private readonly struct GateLease(SemaphoreSlim? gate) : IDisposable
