@@ -11,10 +11,10 @@ namespace Tessera.Training;
 /// no-GC region, and the runtime collects only at safe points: moments when no thread of this process is inside a
 /// libtorch call. The region is 64 MiB; a safe point that finds it half used collects, runs the finalizers (they call
 /// into libtorch too, so they should not run beside the training thread either), and opens the next region.
-/// Safe points also return freed native memory to the system (<see cref="NativeHeap"/>).
 /// This narrows the race, it does not close it: with a thread allocating flat out, 80,000 scalar operations gave 5 and
 /// 10 wrong results without safe points and 0 in most runs with them, but 1 in one run (the region can run out, or fail
-/// to open, between two safe points).
+/// to open, between two safe points). Safe points also hand freed native memory back to the system
+/// (<see cref="NativeHeap"/>).
 /// </summary>
 public static class TorchGc
 {
