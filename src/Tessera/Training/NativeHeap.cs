@@ -9,8 +9,8 @@ namespace Tessera.Training;
 /// Conv-FM training on one thread held 2.0 GB of heap for 90 MB in use after five minutes (<c>malloc_stats</c>), and
 /// an hour-long run was killed by the kernel at 22.5 GB. <c>malloc_trim</c> returns the free pages (1.1 GB → 0.43 GB,
 /// measured). <see cref="TrimIfGrown"/> trims whenever the resident set has grown by <see cref="Slack"/> since the
-/// last trim, so steady training pays nothing and a growing heap is cut back within a few steps. glibc (Linux) only;
-/// elsewhere it does nothing.
+/// last trim: steady training pays one read of /proc/self/statm per safe point, and a growing heap is cut back within
+/// a few steps. glibc (Linux) only; elsewhere it does nothing.
 /// </summary>
 public static class NativeHeap
 {
