@@ -12,25 +12,26 @@ public static class Evaluation
     public const int DefaultBatchSize = 100;
 
     /// <summary>Runs the model in eval mode without gradients over <paramref name="images"/> in batches and restores
-    /// the model's previous mode.</summary>
+    /// the model's previous mode. Labels are (N), or (N, T) for a sequence model whose logits are (N·T, classes): then
+    /// every position counts as one prediction.</summary>
     public static ClassifierScore Classifier(nn.Module<Tensor, Tensor> model, Tensor images, Tensor labels, int batchSize = DefaultBatchSize)
     {
         bool wasTraining = model.training;
         model.eval();
         using var noGrad = torch.no_grad();
-        long n = images.shape[0], correct = 0;
+        long n = images.shape[0], count = labels.numel(), correct = 0;
         double lossSum = 0;
         for (long start = 0; start < n; start += batchSize)
         {
             TorchGc.SafePoint();
             using var scope = torch.NewDisposeScope();
             long len = Math.Min(batchSize, n - start);
-            Tensor x = images.narrow(0, start, len), y = labels.narrow(0, start, len);
+            Tensor x = images.narrow(0, start, len), y = labels.narrow(0, start, len).reshape(-1);
             Tensor logits = model.call(x);
             lossSum += nn.functional.cross_entropy(logits, y, reduction: nn.Reduction.Sum).item<float>();
             correct += logits.argmax(1).eq(y).sum().item<long>();
         }
         model.train(wasTraining);
-        return new ClassifierScore(n == 0 ? 0 : (double)correct / n, n == 0 ? 0 : lossSum / n, n);
+        return new ClassifierScore(count == 0 ? 0 : (double)correct / count, count == 0 ? 0 : lossSum / count, count);
     }
 }

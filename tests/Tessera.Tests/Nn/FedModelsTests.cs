@@ -100,12 +100,29 @@ public sealed class FedModelsTests
 
 public sealed class CharLstmTests
 {
+    /// <summary>The LSTM by its gate equations in float64: i, f, g, o = split(W_ih x_t + b_ih + W_hh h + b_hh);
+    /// c = σ(f)c + σ(i)tanh(g); h = σ(o)tanh(c), from a zero state. Returns h for every step, (N, T, hidden).</summary>
+    private static Tensor GateEquations(Tensor inputs, Func<string, Tensor> weight, int hidden)
+    {
+        long n = inputs.shape[0], steps = inputs.shape[1];
+        Tensor h = torch.zeros(n, hidden, ScalarType.Float64), c = torch.zeros(n, hidden, ScalarType.Float64);
+        var all = new List<Tensor>();
+        for (int t = 0; t < steps; t++)
+        {
+            Tensor gates = inputs.select(1, t).matmul(weight("lstm.weight_ih_l0").t()) + weight("lstm.bias_ih_l0") + h.matmul(weight("lstm.weight_hh_l0").t()) + weight("lstm.bias_hh_l0");
+            Tensor[] q = gates.chunk(4, 1);
+            c = (q[1].sigmoid() * c) + (q[0].sigmoid() * q[2].tanh());
+            h = q[3].sigmoid() * c.tanh();
+            all.Add(h);
+        }
+        return torch.stack(all, 1);
+    }
+
     [Fact]
     public void Forward_MatchesTheGateEquations()
     {
-        // Reference: i, f, g, o = split(W_ih x_t + b_ih + W_hh h + b_hh); c = σ(f)c + σ(i)tanh(g); h = σ(o)tanh(c), computed
-        // by hand in float64 over the sequence, then the decoder on the last h. (libtorch's float32 LSTM kernel failed this
-        // on the build machines, which is why CharLstm runs its LSTM in float64.)
+        // The decoder on the last h of the hand-computed sequence. (libtorch's float32 LSTM kernel failed this on the build
+        // machines while oneDNN was on, which is why CharLstm runs its LSTM in float64.)
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(1);
         using var model = new CharLstm(80, 4, 6, 80);
@@ -113,20 +130,35 @@ public sealed class CharLstmTests
         var sd = model.state_dict();
         Tensor D(string k) => sd[k].detach().to(ScalarType.Float64);
 
-        Tensor e = D("embedding.weight").index_select(0, x.flatten()).view(3, 5, 4);
-        Tensor h = torch.zeros(3, 6, ScalarType.Float64), c = torch.zeros(3, 6, ScalarType.Float64);
-        for (int t = 0; t < 5; t++)
-        {
-            Tensor gates = e.select(1, t).matmul(D("lstm.weight_ih_l0").t()) + D("lstm.bias_ih_l0") + h.matmul(D("lstm.weight_hh_l0").t()) + D("lstm.bias_hh_l0");
-            Tensor[] q = gates.chunk(4, 1);
-            c = (q[1].sigmoid() * c) + (q[0].sigmoid() * q[2].tanh());
-            h = q[3].sigmoid() * c.tanh();
-        }
-        Tensor expected = h.matmul(D("decoder.weight").t()) + D("decoder.bias");
+        Tensor h = GateEquations(D("embedding.weight").index_select(0, x.flatten()).view(3, 5, 4), D, 6);
+        Tensor expected = h.select(1, 4).matmul(D("decoder.weight").t()) + D("decoder.bias");
 
         using var noGrad = torch.no_grad();
         Tensor actual = model.call(x).to(ScalarType.Float64);
 
         Assert.True(actual.allclose(expected, 1e-5, 1e-5), $"max diff {(actual - expected).abs().max().item<double>()}");
+    }
+
+    [Fact]
+    public void LanguageModel_Float32Forward_MatchesTheGateEquationsAtEveryStep()
+    {
+        // CharLstmLm runs libtorch's float32 LSTM (oneDNN off): logits row n·T + t = decoder(h[n, t]) to float32 precision.
+        using var scope = torch.NewDisposeScope();
+        torch.random.manual_seed(2);
+        using var model = new CharLstmLm(30, 8, 12);
+        Tensor x = torch.randint(0, 30, [3, 7]);
+        var sd = model.state_dict();
+        Tensor D(string k) => sd[k].detach().to(ScalarType.Float64);
+
+        Tensor h = GateEquations(D("embedding.weight").index_select(0, x.flatten()).view(3, 7, 8), D, 12);
+        Tensor expected = h.reshape(21, 12).matmul(D("decoder.weight").t()) + D("decoder.bias");
+
+        using var noGrad = torch.no_grad();
+        Tensor actual = model.call(x);
+
+        Assert.Equal([21L, 30L], actual.shape);
+        Assert.Equal(ScalarType.Float32, actual.dtype);
+        Tensor diff = (actual.to(ScalarType.Float64) - expected).abs().max();
+        Assert.True(diff.item<double>() < 1e-5, $"max diff {diff.item<double>()}");
     }
 }

@@ -36,25 +36,34 @@ public sealed record AccordionConfig : IRunConfig, IValidatable
         {
             throw new InputException("workers and threads must be at least 1.");
         }
-        if (Data.Dataset is not ("fashion-mnist" or "synthetic" or "cifar10" or "cifar100"))
+        bool text = AccordionData.TextDatasets.Contains(Data.Dataset);
+        if (Data.Dataset is not ("fashion-mnist" or "synthetic" or "cifar10" or "cifar100") && !text)
         {
-            throw new InputException($"data.dataset must be fashion-mnist, synthetic, cifar10 or cifar100 (got '{Data.Dataset}').");
+            throw new InputException($"data.dataset must be fashion-mnist, synthetic, cifar10, cifar100, bible, fortunes or text-file (got '{Data.Dataset}').");
+        }
+        if (text != (Model.Name == "char-lstm"))
+        {
+            throw new InputException($"model.name=char-lstm goes with the text data sets (bible, fortunes, text-file) and only with them (got model.name={Model.Name}, data.dataset={Data.Dataset}).");
+        }
+        if (text && (Data.TextTrainChars < 1 || Data.TextValChars < 1 || Data.Bptt < 1 || Model.Embed < 1 || Model.Hidden.Length == 0 || Model.Hidden[0] < 1))
+        {
+            throw new InputException("With text data: data.textTrainChars, data.textValChars, data.bptt and model.embed >= 1, model.hidden[0] >= 1 (the LSTM width).");
         }
         if (Data.PerClass < 0 || Data.SyntheticTrain < 1 || Data.SyntheticTest < 1 || Data.SyntheticDim < 1 || Data.CropPadding < 0
             || Data.FlipProbability is < 0 or > 1)
         {
             throw new InputException("data.perClass >= 0, data.synthetic* >= 1, data.cropPadding >= 0 and data.flipProbability in [0, 1].");
         }
-        if (Model.Name is not ("fmnist-cnn" or "mlp" or "resnet18" or "vgg19bn"))
+        if (Model.Name is not ("fmnist-cnn" or "mlp" or "resnet18" or "vgg19bn" or "char-lstm"))
         {
-            throw new InputException($"model.name must be fmnist-cnn, mlp, resnet18 or vgg19bn (got '{Model.Name}').");
+            throw new InputException($"model.name must be fmnist-cnn, mlp, resnet18, vgg19bn or char-lstm (got '{Model.Name}').");
         }
         AccordionTrainConfig t = Train;
         if (t.Epochs < 1 || t.BatchPerWorker < 1 || t.Lr.Base <= 0 || t.Momentum is < 0 or >= 1 || t.WeightDecay < 0
-            || t.Lr.WarmupEpochs < 0 || t.Lr.WarmupFactor < 1 || t.Lr.Gamma is <= 0 or > 1 || t.EvalEvery < 0 || t.CheckpointEvery < 0)
+            || t.Lr.WarmupEpochs < 0 || t.Lr.WarmupFactor < 1 || t.Lr.Gamma is <= 0 or > 1 || t.EvalEvery < 0 || t.CheckpointEvery < 0 || t.ClipNorm < 0)
         {
             throw new InputException("train: epochs and batchPerWorker >= 1, lr.base > 0, momentum in [0, 1), weightDecay >= 0, " +
-                "lr.warmupEpochs >= 0, lr.warmupFactor >= 1, lr.gamma in (0, 1], evalEvery and checkpointEvery >= 0.");
+                "lr.warmupEpochs >= 0, lr.warmupFactor >= 1, lr.gamma in (0, 1], evalEvery, checkpointEvery and clipNorm >= 0.");
         }
         CompressionConfig c = Compression;
         if (c.Kind is not ("powersgd" or "topk"))
@@ -98,7 +107,8 @@ public sealed record AccordionConfig : IRunConfig, IValidatable
 
 public sealed record AccordionDataConfig
 {
-    /// <summary>fashion-mnist (spec §6), synthetic (R0's Gaussian classes), cifar10 or cifar100 (when present).</summary>
+    /// <summary>fashion-mnist (spec §6), synthetic (R0's Gaussian classes), cifar10 or cifar100 (when present), or text for
+    /// model.name=char-lstm: bible (R4, the <c>bible</c> command of bible-kjv), fortunes, or text-file (data.textPath).</summary>
     public string Dataset { get; init; } = "fashion-mnist";
 
     /// <summary>Folder of downloaded datasets; null = $TESSERA_DATA or ./data.</summary>
@@ -127,15 +137,32 @@ public sealed record AccordionDataConfig
 
     /// <summary>Standard deviation of the class means (the samples add N(0, I) noise).</summary>
     public double SyntheticMeanStd { get; init; } = 0.1;
+
+    /// <summary>Text data: the first this many characters of the corpus are the training text (R4: 200k).</summary>
+    public int TextTrainChars { get; init; } = 200_000;
+
+    /// <summary>Text data: the characters after the training text that are the validation text (R4: 20k).</summary>
+    public int TextValChars { get; init; } = 20_000;
+
+    /// <summary>Text data: characters per training window (backpropagation through time); every window starts from a
+    /// zero LSTM state.</summary>
+    public int Bptt { get; init; } = 64;
+
+    /// <summary>The UTF-8 file read by data.dataset=text-file.</summary>
+    public string? TextPath { get; init; }
 }
 
 public sealed record AccordionModelConfig
 {
-    /// <summary>fmnist-cnn (spec §6), mlp (R0), resnet18 (CIFAR variant), vgg19bn.</summary>
+    /// <summary>fmnist-cnn (spec §6), mlp (R0), resnet18 (CIFAR variant), vgg19bn, char-lstm (R4's character language
+    /// model, with text data).</summary>
     public string Name { get; init; } = "fmnist-cnn";
 
-    /// <summary>Hidden widths of the mlp.</summary>
+    /// <summary>Hidden widths of the mlp; the char-lstm's LSTM width is the first.</summary>
     public int[] Hidden { get; init; } = [128];
+
+    /// <summary>The char-lstm's embedding width.</summary>
+    public int Embed { get; init; } = 64;
 }
 
 public sealed record AccordionTrainConfig
@@ -147,8 +174,13 @@ public sealed record AccordionTrainConfig
 
     public double Momentum { get; init; } = 0.9;
 
-    /// <summary>Nesterov momentum (the LSTM path of the paper); default heavy ball.</summary>
+    /// <summary>Nesterov-style momentum as the paper's LSTM path and PowerSGD's reference apply it: buf ← μ·buf + d, step
+    /// with d + buf (PyTorch's Nesterov steps with d + μ·buf); default heavy ball.</summary>
     public bool Nesterov { get; init; }
+
+    /// <summary>Each worker scales its local gradient to this total norm when larger, before error feedback, compression
+    /// and the detector's accumulation (spec pitfall 12; R4: 0.25); 0 = off.</summary>
+    public double ClipNorm { get; init; }
 
     /// <summary>Weight decay, added to the aggregated gradient (never compressed).</summary>
     public double WeightDecay { get; init; } = 1e-4;

@@ -6,22 +6,29 @@ namespace Tessera.Methods.Accordion;
 /// <summary>
 /// The training and test data of a run, held in memory and shared read-only by in-process workers: Fashion-MNIST
 /// (the first <c>perClass</c> training images of each class, normalised with mean 0.2860 / std 0.3530, spec §6), CIFAR-10/100
-/// (with the code's normalisation) or R0's synthetic Gaussian classes. Worker shards follow PyTorch's
-/// DistributedSampler: a permutation of (seed, epoch), padded to a multiple of W, rank r taking every W-th index.
+/// (with the code's normalisation), R0's synthetic Gaussian classes, or text for R4's character model (the first
+/// <c>textTrainChars</c> characters of the corpus for training, the next <c>textValChars</c> for validation, cut into
+/// windows of <c>bptt</c> inputs whose targets are the same characters shifted by one). Worker shards follow PyTorch's
+/// DistributedSampler: a permutation of (seed, epoch), padded to a multiple of W, rank r taking every W-th index (of
+/// images, or of text windows).
 /// </summary>
 public sealed class AccordionData : IDisposable
 {
     private readonly AccordionDataConfig _config;
 
-    private AccordionData(AccordionDataConfig config, Tensor trainX, Tensor trainY, Tensor testX, Tensor testY, int classes, bool images)
+    private AccordionData(AccordionDataConfig config, Tensor trainX, Tensor trainY, Tensor testX, Tensor testY, int classes, bool images,
+        string? vocabulary = null)
     {
         _config = config;
         TrainX = trainX.DetachFromDisposeScope();
         TrainY = trainY.DetachFromDisposeScope();
         TestX = testX.DetachFromDisposeScope();
         TestY = testY.DetachFromDisposeScope();
-        (NumClasses, IsImage) = (classes, images);
+        (NumClasses, IsImage, Vocabulary) = (classes, images, vocabulary);
     }
+
+    /// <summary>The data sets read as character text (R4's language model).</summary>
+    public static IReadOnlyList<string> TextDatasets { get; } = ["bible", "fortunes", "text-file"];
 
     public Tensor TrainX { get; }
 
@@ -35,6 +42,9 @@ public sealed class AccordionData : IDisposable
 
     public bool IsImage { get; }
 
+    /// <summary>Text data: the characters, token id = position (sorted by code point); null otherwise.</summary>
+    public string? Vocabulary { get; }
+
     public long TrainCount => TrainX.shape[0];
 
     /// <summary>Shape of one input (C, H, W) or (D).</summary>
@@ -47,6 +57,10 @@ public sealed class AccordionData : IDisposable
         if (c.Dataset == "synthetic")
         {
             return Synthetic(c, seed);
+        }
+        if (TextDatasets.Contains(c.Dataset))
+        {
+            return FromText(c, ReadText(c));
         }
         using ImageSplits splits = DatasetCatalog.LoadImages(c.Dataset, c.Root);
         ImageDataset train = splits.Train;
@@ -83,6 +97,46 @@ public sealed class AccordionData : IDisposable
         return new AccordionData(c, trainX, trainY, testX, testY, c.SyntheticClasses, images: false);
     }
 
+    private static string ReadText(AccordionDataConfig c)
+    {
+        if (c.Dataset != "text-file")
+        {
+            return string.Join('\n', DatasetCatalog.LoadText(c.Dataset, c.Root).Select(t => t.Text));
+        }
+        if (string.IsNullOrEmpty(c.TextPath) || !File.Exists(c.TextPath))
+        {
+            throw new InputException($"data.dataset=text-file reads data.textPath, a UTF-8 text file; '{c.TextPath}' does not exist.");
+        }
+        return File.ReadAllText(c.TextPath);
+    }
+
+    /// <summary>Training and validation windows from a corpus: characters [0, train) and [train, train + val), token ids
+    /// from the sorted set of characters of both parts, each part cut into ⌊(length − 1) / bptt⌋ windows.</summary>
+    public static AccordionData FromText(AccordionDataConfig c, string text)
+    {
+        ArgumentNullException.ThrowIfNull(c);
+        ArgumentNullException.ThrowIfNull(text);
+        int need = c.TextTrainChars + c.TextValChars;
+        if (text.Length < need || Math.Min(c.TextTrainChars, c.TextValChars) <= c.Bptt)
+        {
+            throw new InputException($"data.dataset={c.Dataset}: the text has {text.Length:N0} characters; data.textTrainChars " +
+                $"({c.TextTrainChars:N0}) + data.textValChars ({c.TextValChars:N0}) must fit in it and each be longer than data.bptt ({c.Bptt}).");
+        }
+        string used = text[..need];
+        string vocabulary = new(used.Distinct().Order().ToArray());
+        var id = vocabulary.Select((ch, i) => (ch, i)).ToDictionary(p => p.ch, p => (long)p.i);
+        (Tensor X, Tensor Y) Windows(string part)
+        {
+            long n = (part.Length - 1) / c.Bptt;
+            long[] tokens = part.Select(ch => id[ch]).ToArray();
+            Tensor all = torch.tensor(tokens);
+            return (all.narrow(0, 0, n * c.Bptt).view(n, c.Bptt), all.narrow(0, 1, n * c.Bptt).view(n, c.Bptt));
+        }
+        (Tensor trainX, Tensor trainY) = Windows(used[..c.TextTrainChars]);
+        (Tensor testX, Tensor testY) = Windows(used[c.TextTrainChars..]);
+        return new AccordionData(c, trainX, trainY, testX, testY, vocabulary.Length, images: false, vocabulary);
+    }
+
     /// <summary>The first <paramref name="perClass"/> indices of each class, in index order (all when 0).</summary>
     public static long[] FirstPerClass(long[] labels, int classes, int perClass)
     {
@@ -117,7 +171,8 @@ public sealed class AccordionData : IDisposable
         return shard;
     }
 
-    /// <summary>A training batch with augmentation (images only) drawn from <paramref name="augment"/>.</summary>
+    /// <summary>A training batch with augmentation (images only) drawn from <paramref name="augment"/>; text targets come
+    /// flattened.</summary>
     public (Tensor X, Tensor Y) Batch(ReadOnlySpan<long> indices, Generator augment)
     {
         Tensor index = torch.tensor(indices.ToArray());
@@ -130,7 +185,7 @@ public sealed class AccordionData : IDisposable
         {
             x = ImageBatches.RandomHorizontalFlip(x, _config.FlipProbability, augment);
         }
-        return (x, TrainY.index_select(0, index));
+        return (x, TrainY.index_select(0, index).reshape(-1));   // text: (N·T) targets, matching the model's (N·T, vocab) logits
     }
 
     public void Dispose()

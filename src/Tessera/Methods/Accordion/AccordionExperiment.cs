@@ -76,6 +76,12 @@ public sealed class AccordionExperiment : Experiment<AccordionConfig>, ISweepRep
             yield return new Figure("acc_vs_floats", "Test accuracy against communication", "million floats per worker", "% accuracy",
                 [new FigureSeries("test", withFloats.Select(m => floatsAt[m.Get("epoch")!] / 1e6).ToArray(), withFloats.Select(m => 100 * m.Value).ToArray())]);
         }
+        MetricRecord[] bpc = metrics.Where(m => m.Split == "test" && m.Metric == "bpc").ToArray();
+        if (bpc.Length > 0)
+        {
+            yield return new Figure("bpc", "Validation bits per character", "epoch", "bits/char",
+                [new FigureSeries("validation", bpc.Select(Epoch).ToArray(), bpc.Select(m => m.Value).ToArray())]);
+        }
         var levels = metrics.Where(m => m.Metric == "param" && m.Split == "level").GroupBy(m => m.Get("tensor")!).ToArray();
         if (levels.Length > 0)
         {
@@ -95,19 +101,24 @@ public sealed class AccordionExperiment : Experiment<AccordionConfig>, ISweepRep
         }
     }
 
-    /// <summary>Accuracy against cumulative floats (or rounds), one line per run of the group.</summary>
+    /// <summary>Accuracy (validation bits/char for text) against cumulative floats and training time, one line per run.</summary>
     public IEnumerable<Figure> SweepFigures(IReadOnlyList<SweepResult> results)
     {
+        bool text = results.Any(r => r.Summary["test_bpc"] is not null);
+        (string key, double scale, string title, string axis) = text
+            ? ("test_bpc", 1.0, "Validation bits per character", "bits/char")
+            : ("test_acc", 100.0, "Test accuracy", "% accuracy");
         FigureSeries Line(SweepResult r, string x)
         {
             JsonArray epochs = r.Summary["epochs_log"]!.AsArray();
-            JsonNode[] evals = epochs.Where(e => e!["test_acc"] is not null).Select(e => e!).ToArray();
+            JsonNode[] evals = epochs.Where(e => e![key] is not null).Select(e => e!).ToArray();
             return new FigureSeries(Label(r), evals.Select(e => e[x]!.GetValue<double>() / (x == "floats_cum" ? 1e6 : 1)).ToArray(),
-                evals.Select(e => 100 * e["test_acc"]!.GetValue<double>()).ToArray());
+                evals.Select(e => scale * e[key]!.GetValue<double>()).ToArray());
         }
-        yield return new Figure("group_acc_vs_floats", "Test accuracy against communication", "million floats per worker", "% accuracy",
+        string name = text ? "bpc" : "acc";
+        yield return new Figure($"group_{name}_vs_floats", $"{title} against communication", "million floats per worker", axis,
             results.Select(r => Line(r, "floats_cum")).ToArray());
-        yield return new Figure("group_acc_vs_time", "Test accuracy against training time", "training seconds", "% accuracy",
+        yield return new Figure($"group_{name}_vs_time", $"{title} against training time", "training seconds", axis,
             results.Select(r => Line(r, "train_cum_s")).ToArray());
     }
 
@@ -115,13 +126,15 @@ public sealed class AccordionExperiment : Experiment<AccordionConfig>, ISweepRep
     public string SweepTable(IReadOnlyList<SweepResult> results)
     {
         SweepResult? reference = results.FirstOrDefault(r => r.Summary["mode"]!.GetValue<string>() is "static-low" or "batch-static-small");
-        var md = new StringBuilder("| run | final acc % | best acc % | M floats / worker | vs static low | rounds | vs small batch | LOW share | train s |\n|---|---|---|---|---|---|---|---|---|\n");
+        bool text = results.Any(r => r.Summary["test_bpc"] is not null);
+        var md = new StringBuilder("| run | final acc % | best acc % |" + (text ? " val bits/char |" : "") +
+            " M floats / worker | vs static low | rounds | vs small batch | LOW share | train s |\n|---|---|---|" + (text ? "---|" : "") + "---|---|---|---|---|---|\n");
         foreach (SweepResult r in results)
         {
             double floats = r.Number("floats_total"), rounds = r.Number("rounds");
             string Ratio(double v, string key) => reference is null ? "–" : (v / reference.Number(key)).ToString("F3", CultureInfo.InvariantCulture);
             md.Append(CultureInfo.InvariantCulture,
-                $"| {Label(r)} | {Stats.Percent(r.Number("test_acc"))} | {Stats.Percent(r.Number("best_test_acc"))} | {floats / 1e6:F2} | {Ratio(floats, "floats_total")} | {rounds:F0} | {Ratio(rounds, "rounds")} | {r.Number("low_fraction"):F2} | {r.Number("train_s"):F0} |\n");
+                $"| {Label(r)} | {Stats.Percent(r.Number("test_acc"))} | {Stats.Percent(r.Number("best_test_acc"))} |{(text ? $" {r.Number("test_bpc"):F4} |" : "")} {floats / 1e6:F2} | {Ratio(floats, "floats_total")} | {rounds:F0} | {Ratio(rounds, "rounds")} | {r.Number("low_fraction"):F2} | {r.Number("train_s"):F0} |\n");
         }
         return md.ToString();
     }

@@ -10,6 +10,10 @@ public static class AccordionModels
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputShape);
         bool image = inputShape.Length == 3;
+        if (model.Name == "char-lstm")
+        {
+            return new CharLstmLm(numClasses, model.Embed, model.Hidden[0]);   // text: numClasses is the vocabulary
+        }
         if (!image && model.Name != "mlp")
         {
             throw new InputException($"model.name={model.Name} needs image data (C, H, W); the synthetic data are flat vectors: use model.name=mlp.");
@@ -22,7 +26,7 @@ public static class AccordionModels
             "vgg19bn" when inputShape[1] >= Vgg.MinSize && inputShape[2] >= Vgg.MinSize =>
                 Vgg.Vgg19Bn((int)inputShape[0], (int)inputShape[1], (int)inputShape[2], numClasses),
             "vgg19bn" => throw new InputException("model.name=vgg19bn needs images of at least 32x32 (CIFAR); use fmnist-cnn for Fashion-MNIST."),
-            _ => throw new InputException($"model.name must be fmnist-cnn, mlp, resnet18 or vgg19bn (got '{model.Name}')."),
+            _ => throw new InputException($"model.name must be fmnist-cnn, mlp, resnet18, vgg19bn or char-lstm (got '{model.Name}')."),
         };
     }
 }

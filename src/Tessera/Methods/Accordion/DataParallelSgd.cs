@@ -2,8 +2,8 @@ namespace Tessera.Methods.Accordion;
 
 /// <summary>
 /// SGD applied after aggregation (spec §2.5), identical on every worker: d = g + wd·θ; heavy-ball momentum
-/// buf ← μ·buf + d (buf = d on the first step, PyTorch's rule, dampening 0); θ ← θ − lr·buf, or with Nesterov
-/// θ ← θ − lr·(d + μ·buf). Its state (the momentum buffers) is plain tensors, so a checkpoint restores it exactly.
+/// buf ← μ·buf + d (buf = d on the first step, as from a zero buffer; dampening 0); θ ← θ − lr·buf, or with Nesterov-style
+/// momentum θ ← θ − lr·(d + buf), as the paper's LSTM path and PowerSGD's reference step (PyTorch's Nesterov uses d + μ·buf). Its state (the momentum buffers) is plain tensors, so a checkpoint restores it exactly.
 /// Every TorchSharp <see cref="Scalar"/> is created explicitly and held by a using until the step ends: an implicit
 /// double → Scalar temporary is unreachable while its native call runs, and the finalizer can free it under the call
 /// (libtorch then fails with "Unknown scalar type"), which in-process workers, allocating on four threads, did hit.
@@ -32,7 +32,7 @@ public sealed class DataParallelSgd(IReadOnlyList<Tensor> parameters) : IDisposa
                 {
                     _momentum[i]!.mul_(mu).add_(d, alpha: one);
                 }
-                d = nesterov ? d.add(_momentum[i]!, alpha: mu) : _momentum[i]!;
+                d = nesterov ? d.add(_momentum[i]!, alpha: one) : _momentum[i]!;
             }
             p.add_(d, alpha: step);
         }

@@ -107,6 +107,10 @@ public sealed class DataParallelTrainer
                     (Tensor x, Tensor y) = _data.Batch(batch, augment);
                     Tensor loss = nn.functional.cross_entropy(model.call(x), y);
                     loss.backward();
+                    if (c.Train.ClipNorm > 0)
+                    {
+                        ClipLocal(parameters, c.Train.ClipNorm);
+                    }
                     localLoss = loss.item<float>();
                     lossSum += localLoss * batch.Length;
                     lossCount += batch.Length;
@@ -202,6 +206,24 @@ public sealed class DataParallelTrainer
         Span<double> sums = [Math.Round(shard.Accuracy * shard.Count), shard.Loss * shard.Count, shard.Count];
         comm.AllReduceSum(sums);
         return new ClassifierScore(sums[0] / sums[2], sums[1] / sums[2], (long)sums[2]);
+    }
+
+    /// <summary>Scales this worker's gradient to total norm <paramref name="maxNorm"/> when it is larger (PyTorch's
+    /// clip_grad_norm_ rule, with its 1e-6 guard): local clipping before compression and accumulation (spec pitfall 12).</summary>
+    internal static void ClipLocal(Tensor[] parameters, double maxNorm)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        Tensor[] grads = parameters.Select(p => p.grad!).ToArray();
+        double total = torch.stack(grads.Select(g => g.norm().to(ScalarType.Float64)).ToArray()).norm().item<double>();
+        if (total > maxNorm)
+        {
+            using Scalar factor = (maxNorm / (total + 1e-6)).ToScalar();
+            foreach (Tensor g in grads)
+            {
+                g.mul_(factor);
+            }
+        }
     }
 
     /// <summary>Holds the compute gate (in-process workers take turns) for the duration of a using block.</summary>
@@ -352,9 +374,17 @@ public sealed class DataParallelTrainer
             ctx.Log(step, "test", "acc", s.Accuracy, ("epoch", e));
             ctx.Log(step, "test", "loss", s.Loss, ("epoch", e));
             record["test_acc"] = s.Accuracy;
+            record["test_loss"] = s.Loss;
+            accText = string.Create(CultureInfo.InvariantCulture, $", test acc {s.Accuracy:P2}");
+            if (_data.Vocabulary is not null)
+            {
+                double bitsPerChar = s.Loss / Math.Log(2);
+                ctx.Log(step, "test", "bpc", bitsPerChar, ("epoch", e));
+                record["test_bpc"] = bitsPerChar;
+                accText += string.Create(CultureInfo.InvariantCulture, $", validation {bitsPerChar:F4} bits/char");
+            }
             progress.BestAcc = Math.Max(progress.BestAcc, s.Accuracy);
             progress.LastAcc = s.Accuracy;
-            accText = string.Create(CultureInfo.InvariantCulture, $", test acc {s.Accuracy:P2}");
         }
         progress.Records.Add(record);
         ctx.Info(string.Create(CultureInfo.InvariantCulture,
@@ -477,6 +507,7 @@ public sealed class DataParallelTrainer
             ["low_fraction"] = progress.Pairs == 0 ? 0 : Math.Round((double)progress.LowPairs / progress.Pairs, 4),
             ["test_acc"] = progress.LastAcc,
             ["best_test_acc"] = progress.BestAcc,
+            ["test_bpc"] = progress.Records.LastOrDefault(r => r!["test_bpc"] is not null)?["test_bpc"]!.DeepClone(),
             ["final_train_loss"] = progress.Records.Count > 0 ? progress.Records[^1]!["train_loss"]!.DeepClone() : null,
             ["first_epoch_train_loss"] = progress.Records.Count > 0 ? progress.Records[0]!["train_loss"]!.DeepClone() : null,
             ["train_s"] = Math.Round(progress.TrainSeconds, 2),

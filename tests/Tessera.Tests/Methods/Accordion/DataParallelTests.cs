@@ -284,4 +284,96 @@ public sealed class DataParallelTests : IDisposable
     {
         Assert.Equal([0L, 1L, 2L, 4L], AccordionData.FirstPerClass([0, 1, 0, 0, 1, 1], 2, 2));
     }
+
+    [Fact]
+    public void FromText_CutsShiftedWindowsOverASortedVocabulary()
+    {
+        // Train = the first 11 characters, validation = the next 4; bptt 3: ⌊10/3⌋ = 3 training windows, ⌊3/3⌋ = 1
+        // validation window; the rest of the text is not used.
+        var c = new AccordionDataConfig { Dataset = "text-file", TextTrainChars = 11, TextValChars = 4, Bptt = 3 };
+        using var data = AccordionData.FromText(c, "cabcabcabca" + "bbca" + "ignored");
+
+        Assert.Equal("abc", data.Vocabulary);                                    // token id = rank of the character
+        Assert.Equal(3, data.NumClasses);
+        Assert.Equal([3L, 3L], data.TrainX.shape);
+        Assert.Equal([2L, 0L, 1L, 2L, 0L, 1L, 2L, 0L, 1L], data.TrainX.data<long>().ToArray());   // "cab cab cab"
+        Assert.Equal([0L, 1L, 2L, 0L, 1L, 2L, 0L, 1L, 2L], data.TrainY.data<long>().ToArray());   // shifted by one: "abc abc abc"
+        Assert.Equal([1L, 3L], data.TestX.shape);
+        Assert.Equal([1L, 1L, 2L], data.TestX.data<long>().ToArray());           // "bbc"
+        Assert.Equal([1L, 2L, 0L], data.TestY.data<long>().ToArray());           // "bca"
+        using var generator = new torch.Generator(1);
+        (Tensor x, Tensor y) = data.Batch([2, 0], generator);
+        Assert.Equal([2L, 3L], x.shape);
+        Assert.Equal([0L, 1L, 2L, 0L, 1L, 2L], y.data<long>().ToArray());        // targets flattened like the model's logits
+
+        var tooShort = Assert.Throws<InputException>(() => AccordionData.FromText(c, "abcabc"));
+        Assert.Contains("textTrainChars", tooShort.Message);
+    }
+
+    [Fact]
+    public void ClipLocal_ScalesTheWholeGradientToTheLimitOnlyWhenAbove()
+    {
+        using var scope = torch.NewDisposeScope();
+        Tensor a = torch.zeros(2, requires_grad: true), b = torch.zeros(1, requires_grad: true);
+        (a * torch.tensor(new float[] { 3, 0 })).sum().add((b * 4).sum()).backward();   // gradients (3, 0) and (4): norm 5
+
+        DataParallelTrainer.ClipLocal([a, b], 2.5);
+        Assert.Equal([1.5f, 0f], a.grad!.data<float>().ToArray(), (x, y) => Math.Abs(x - y) < 1e-5);   // × 2.5 / 5
+        Assert.Equal(2f, b.grad!.item<float>(), 1e-5f);
+
+        DataParallelTrainer.ClipLocal([a, b], 10);                                 // norm 2.5 ≤ 10: unchanged
+        Assert.Equal(2f, b.grad!.item<float>(), 1e-5f);
+    }
+
+    [Fact]
+    public void Step_NesterovStyle_StepsWithGradientPlusBuffer()
+    {
+        // Constant gradient 1, lr 1, μ 0.9, θ0 = 0: buf 1 → θ = −(1 + 1) = −2; buf 1.9 → θ = −2 − (1 + 1.9) = −4.9.
+        // (PyTorch's Nesterov would give −1.9 and −4.61; heavy ball −1 and −2.9.)
+        using var scope = torch.NewDisposeScope();
+        Tensor p = torch.zeros(1, ScalarType.Float64, requires_grad: true);
+        using var sgd = new DataParallelSgd([p]);
+        p.grad = torch.ones(1, ScalarType.Float64);
+        sgd.Step(1, 0.9, 0, nesterov: true);
+        Assert.Equal(-2, p.item<double>(), 12);
+        sgd.Step(1, 0.9, 0, nesterov: true);
+        Assert.Equal(-4.9, p.item<double>(), 12);
+    }
+
+    [Fact]
+    public void Run_CharLstmOnATextFile_LearnsAndReportsBitsPerCharacter()
+    {
+        // R4's path end to end on a small periodic text: 2 workers, TopK ACCORDION, local clipping, Nesterov-style momentum.
+        string file = Path.Combine(_root, "corpus.txt");
+        File.WriteAllText(file, string.Concat(Enumerable.Repeat("in the beginning was the word, and the word was good. ", 60)));
+        var config = new AccordionConfig
+        {
+            Workers = 2,
+            Data = new AccordionDataConfig { Dataset = "text-file", TextPath = file, TextTrainChars = 2400, TextValChars = 400, Bptt = 16 },
+            Model = new AccordionModelConfig { Name = "char-lstm", Embed = 8, Hidden = [32] },
+            Train = new AccordionTrainConfig
+            {
+                Epochs = 4,
+                BatchPerWorker = 8,
+                Nesterov = true,
+                WeightDecay = 0,
+                ClipNorm = 0.25,
+                EvalEvery = 1,
+                LogEvery = 1,
+                Lr = new LrConfig { Base = 1.0, WarmupEpochs = 0, WarmupFactor = 1, Milestones = [3] },
+            },
+            Compression = new CompressionConfig { Kind = "topk", Mode = "accordion", Low = 0.99, High = 0.02, Interval = 2 },
+        };
+        config.Validate();
+
+        (JsonObject s, IReadOnlyList<MetricRecord> metrics) = Run(config, "text");
+
+        double[] bpc = metrics.Where(m => m.Split == "test" && m.Metric == "bpc").Select(m => m.Value).ToArray();
+        double[] loss = metrics.Where(m => m.Split == "test" && m.Metric == "loss").Select(m => m.Value).ToArray();
+        Assert.Equal(4, bpc.Length);
+        Assert.All(bpc.Zip(loss), p => Assert.Equal(p.Second / Math.Log(2), p.First, 9));   // bits = nats / ln 2
+        Assert.True(bpc[0] < Math.Log2(16) && bpc[^1] < 0.6 * bpc[0], string.Join(", ", bpc));   // 16 distinct characters
+        Assert.Equal(bpc[^1], s["test_bpc"]!.GetValue<double>());
+        Assert.Equal(4 * 10, s["rounds"]!.GetValue<long>());                      // ⌊2399/16⌋ = 149 windows: 75 per worker, 10 steps of 8
+    }
 }
