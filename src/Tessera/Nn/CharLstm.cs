@@ -7,8 +7,9 @@ namespace Tessera.Nn;
 /// </summary>
 /// <remarks>The LSTM layer's parameters and arithmetic are float64: libtorch 2.10's float32 LSTM kernel returned wrong
 /// values on the AMD EPYC machines this was built on (off by up to 0.4 from the gate equations, while float64, GRU,
-/// conv and linear layers agree to 1e-7; see CharLstmTests). The embedding and decoder stay float32; weights move to
-/// and from float32 records unchanged in value.</remarks>
+/// conv and linear layers agree to 1e-7; see CharLstmTests). That was oneDNN's LSTM, which Tessera now turns off
+/// (CharLstmLm runs float32); this model stays float64 so that FedMA's measured runs stay reproducible. The embedding
+/// and decoder are float32; weights move to and from float32 records unchanged in value.</remarks>
 public sealed class CharLstm : nn.Module<Tensor, Tensor>
 {
     // state_dict keys: embedding.weight, lstm.{weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0}, decoder.*
