@@ -485,7 +485,7 @@ public sealed class DataParallelTrainer
             int index = k++;
             levels[t.Name] = string.Concat(progress.Records.Select(r => r!["levels"]!.GetValue<string>()[index]));
         }
-        return new JsonObject
+        var summary = new JsonObject
         {
             ["mode"] = c.Batch.Mode != "off" ? $"batch-{c.Batch.Mode}" : c.Compression.Mode,
             ["compressor"] = c.Compression.Mode == "none" ? "none" : c.Compression.Kind,
@@ -507,7 +507,6 @@ public sealed class DataParallelTrainer
             ["low_fraction"] = progress.Pairs == 0 ? 0 : Math.Round((double)progress.LowPairs / progress.Pairs, 4),
             ["test_acc"] = progress.LastAcc,
             ["best_test_acc"] = progress.BestAcc,
-            ["test_bpc"] = progress.Records.LastOrDefault(r => r!["test_bpc"] is not null)?["test_bpc"]!.DeepClone(),
             ["final_train_loss"] = progress.Records.Count > 0 ? progress.Records[^1]!["train_loss"]!.DeepClone() : null,
             ["first_epoch_train_loss"] = progress.Records.Count > 0 ? progress.Records[0]!["train_loss"]!.DeepClone() : null,
             ["train_s"] = Math.Round(progress.TrainSeconds, 2),
@@ -517,6 +516,11 @@ public sealed class DataParallelTrainer
             ["levels"] = levels,
             ["epochs_log"] = progress.Records.DeepClone(),
         };
+        if (progress.Records.LastOrDefault(r => r!["test_bpc"] is not null) is { } lastText)
+        {
+            summary["test_bpc"] = lastText["test_bpc"]!.DeepClone();   // text: the last validation bits/char
+        }
+        return summary;
     }
 
     /// <summary>Counters that run across epochs and go into checkpoints.</summary>
