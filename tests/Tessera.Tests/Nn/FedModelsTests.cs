@@ -143,7 +143,7 @@ public sealed class CharLstmTests
     public void LanguageModel_Float32Forward_MatchesTheGateEquationsAtEveryStep()
     {
         // CharLstmLm runs libtorch's float32 LSTM: logits row n·T + t = decoder(h[n, t]) to float32 precision. With oneDNN
-        // on, this very layer is off by 0.27 (measured), so the test also guards Tessera's oneDNN-off setting.
+        // on, a layer of this shape is off by 0.27 (measured), so the test also guards Tessera's oneDNN-off setting.
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(2);
         using var model = new CharLstmLm(30, 8, 12);
