@@ -100,38 +100,38 @@ public sealed class FedModelsTests
 
 public sealed class CharLstmTests
 {
-    /// <summary>The LSTM by its gate equations in float64: i, f, g, o = split(W_ih x_t + b_ih + W_hh h + b_hh);
-    /// c = σ(f)c + σ(i)tanh(g); h = σ(o)tanh(c), from a zero state. Returns h for every step, (N, T, hidden).</summary>
-    private static Tensor GateEquations(Tensor inputs, Func<string, Tensor> weight, int hidden)
+    /// <summary>A character model (embedding → LSTM → decoder) by hand in float64 from its state_dict: the LSTM by its gate
+    /// equations i, f, g, o = split(W_ih x_t + b_ih + W_hh h + b_hh); c = σ(f)c + σ(i)tanh(g); h = σ(o)tanh(c), from a zero
+    /// state, then the decoder on every h. Returns the logits of every step, (N, T, classes).</summary>
+    private static Tensor ByGateEquations(nn.Module model, Tensor tokens)
     {
-        long n = inputs.shape[0], steps = inputs.shape[1];
+        var sd = model.state_dict();
+        Tensor W(string k) => sd[k].detach().to(ScalarType.Float64);
+        long n = tokens.shape[0], steps = tokens.shape[1], hidden = W("lstm.weight_hh_l0").shape[1];
+        Tensor inputs = W("embedding.weight").index_select(0, tokens.flatten()).view(n, steps, -1);
         Tensor h = torch.zeros(n, hidden, ScalarType.Float64), c = torch.zeros(n, hidden, ScalarType.Float64);
         var all = new List<Tensor>();
         for (int t = 0; t < steps; t++)
         {
-            Tensor gates = inputs.select(1, t).matmul(weight("lstm.weight_ih_l0").t()) + weight("lstm.bias_ih_l0") + h.matmul(weight("lstm.weight_hh_l0").t()) + weight("lstm.bias_hh_l0");
+            Tensor gates = inputs.select(1, t).matmul(W("lstm.weight_ih_l0").t()) + W("lstm.bias_ih_l0") + h.matmul(W("lstm.weight_hh_l0").t()) + W("lstm.bias_hh_l0");
             Tensor[] q = gates.chunk(4, 1);
             c = (q[1].sigmoid() * c) + (q[0].sigmoid() * q[2].tanh());
             h = q[3].sigmoid() * c.tanh();
             all.Add(h);
         }
-        return torch.stack(all, 1);
+        return torch.stack(all, 1).matmul(W("decoder.weight").t()) + W("decoder.bias");
     }
 
     [Fact]
     public void Forward_MatchesTheGateEquations()
     {
-        // The decoder on the last h of the hand-computed sequence. (libtorch's float32 LSTM kernel failed this on the build
-        // machines while oneDNN was on, which is why CharLstm runs its LSTM in float64.)
+        // The decoder on the last step. (libtorch's float32 LSTM kernel failed this on the build machines while oneDNN was
+        // on, which is why CharLstm runs its LSTM in float64.)
         using var scope = torch.NewDisposeScope();
         torch.random.manual_seed(1);
         using var model = new CharLstm(80, 4, 6, 80);
         Tensor x = torch.randint(0, 80, [3, 5]);
-        var sd = model.state_dict();
-        Tensor D(string k) => sd[k].detach().to(ScalarType.Float64);
-
-        Tensor h = GateEquations(D("embedding.weight").index_select(0, x.flatten()).view(3, 5, 4), D, 6);
-        Tensor expected = h.select(1, 4).matmul(D("decoder.weight").t()) + D("decoder.bias");
+        Tensor expected = ByGateEquations(model, x).select(1, 4);
 
         using var noGrad = torch.no_grad();
         Tensor actual = model.call(x).to(ScalarType.Float64);
@@ -148,11 +148,7 @@ public sealed class CharLstmTests
         torch.random.manual_seed(2);
         using var model = new CharLstmLm(30, 8, 12);
         Tensor x = torch.randint(0, 30, [3, 7]);
-        var sd = model.state_dict();
-        Tensor D(string k) => sd[k].detach().to(ScalarType.Float64);
-
-        Tensor h = GateEquations(D("embedding.weight").index_select(0, x.flatten()).view(3, 7, 8), D, 12);
-        Tensor expected = h.reshape(21, 12).matmul(D("decoder.weight").t()) + D("decoder.bias");
+        Tensor expected = ByGateEquations(model, x).reshape(21, 30);
 
         using var noGrad = torch.no_grad();
         Tensor actual = model.call(x);

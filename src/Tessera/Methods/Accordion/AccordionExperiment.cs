@@ -104,7 +104,7 @@ public sealed class AccordionExperiment : Experiment<AccordionConfig>, ISweepRep
     /// <summary>Accuracy (validation bits/char for text) against cumulative floats and training time, one line per run.</summary>
     public IEnumerable<Figure> SweepFigures(IReadOnlyList<SweepResult> results)
     {
-        bool text = results.Any(r => r.Summary["test_bpc"] is not null);
+        bool text = IsText(results);
         (string key, double scale, string title, string axis) = text
             ? ("test_bpc", 1.0, "Validation bits per character", "bits/char")
             : ("test_acc", 100.0, "Test accuracy", "% accuracy");
@@ -126,7 +126,7 @@ public sealed class AccordionExperiment : Experiment<AccordionConfig>, ISweepRep
     public string SweepTable(IReadOnlyList<SweepResult> results)
     {
         SweepResult? reference = results.FirstOrDefault(r => r.Summary["mode"]!.GetValue<string>() is "static-low" or "batch-static-small");
-        bool text = results.Any(r => r.Summary["test_bpc"] is not null);
+        bool text = IsText(results);
         var md = new StringBuilder("| run | final acc % | best acc % |" + (text ? " val bits/char |" : "") +
             " M floats / worker | vs static low | rounds | vs small batch | LOW share | train s |\n|---|---|---|" + (text ? "---|" : "") + "---|---|---|---|---|---|\n");
         foreach (SweepResult r in results)
@@ -138,6 +138,9 @@ public sealed class AccordionExperiment : Experiment<AccordionConfig>, ISweepRep
         }
         return md.ToString();
     }
+
+    /// <summary>A group of character-model runs (they report validation bits/char).</summary>
+    private static bool IsText(IReadOnlyList<SweepResult> results) => results.Any(r => r.Summary["test_bpc"] is not null);
 
     private static string Label(SweepResult r)
     {
