@@ -9,10 +9,14 @@ detector with the LR-decay override. One JSON line per epoch, then a summary lin
 
     apt-get install python3-torch dataset-fashion-mnist
     bench/accordion-crosscheck.py topk accordion 42          # KIND (topk | powersgd) MODE (none | low | high | accordion) SEED [EPOCHS]
+
+HIGH_TENSORS=conv1.weight,fc.weight with MODE high puts only the named tensors at the high level (the others at the low
+level), to see which tensors' compression costs the accuracy.
 """
 import gzip
 import json
 import math
+import os
 import sys
 import time
 
@@ -28,6 +32,7 @@ KIND, MODE, SEED = sys.argv[1], sys.argv[2], int(sys.argv[3])
 EPOCHS = int(sys.argv[4]) if len(sys.argv) == 5 else 30
 WORKERS, BATCH, INTERVAL, ETA, MOMENTUM, WEIGHT_DECAY = 4, 32, 3, 0.5, 0.9, 1e-4
 LOW, HIGH = (0.99, 0.02) if KIND == "topk" else (4, 1)
+HIGH_TENSORS = os.environ.get("HIGH_TENSORS", "")
 DATA = "/usr/share/datasets/fashion-mnist/"
 MEAN, STD = 0.2860, 0.3530
 
@@ -150,7 +155,11 @@ def main():
     names, params = zip(*net.named_parameters())
     compressible = [p.dim() >= 2 for p in params]
     reducer = Reducer(params)
-    levels = ["H" if MODE == "high" else "L"] * len(params)
+    unknown = set(HIGH_TENSORS.split(",")) - set(names) - {""}
+    if unknown:
+        sys.exit(f"HIGH_TENSORS names no tensor {sorted(unknown)}; the tensors are {', '.join(names)}")
+    high = lambda name: MODE == "high" and (not HIGH_TENSORS or name in HIGH_TENSORS.split(","))
+    levels = ["H" if high(name) else "L" for name in names]
     momentum = [None] * len(params)
     norms, level_map, floats, start = [], [], 0, time.time()
     steps = math.ceil(8000 // WORKERS / BATCH)
