@@ -20,10 +20,13 @@ import os
 import sys
 import time
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+try:
+    import numpy as np
+    import torch
+    import torch.nn as nn
+    import torch.nn.functional as F
+except ImportError as missing:
+    sys.exit(f"{missing}: run it with Debian's /usr/bin/python3 after apt-get install python3-torch")
 
 USAGE = "usage: accordion-crosscheck.py topk|powersgd none|low|high|accordion SEED [EPOCHS]"
 if len(sys.argv) not in (4, 5) or sys.argv[1] not in ("topk", "powersgd") or sys.argv[2] not in ("none", "low", "high", "accordion"):
