@@ -208,23 +208,10 @@ public sealed class DataParallelTrainer
         return new ClassifierScore(sums[0] / sums[2], sums[1] / sums[2], (long)sums[2]);
     }
 
-    /// <summary>Scales this worker's gradient to total norm <paramref name="maxNorm"/> when it is larger (PyTorch's
-    /// clip_grad_norm_ rule, with its 1e-6 guard): local clipping before compression and accumulation (spec pitfall 12).</summary>
-    internal static void ClipLocal(Tensor[] parameters, double maxNorm)
-    {
-        using var noGrad = torch.no_grad();
-        using var scope = torch.NewDisposeScope();
-        Tensor[] grads = parameters.Select(p => p.grad!).ToArray();
-        double total = torch.stack(grads.Select(g => g.norm().to(ScalarType.Float64)).ToArray()).norm().item<double>();
-        if (total > maxNorm)
-        {
-            using Scalar factor = (maxNorm / (total + 1e-6)).ToScalar();
-            foreach (Tensor g in grads)
-            {
-                g.mul_(factor);
-            }
-        }
-    }
+    /// <summary>Scales this worker's gradient to total norm <paramref name="maxNorm"/> when it is larger (libtorch's
+    /// clip_grad_norm_): local clipping before compression and accumulation (spec pitfall 12). The tensors are the
+    /// model's <see cref="Parameter"/>s.</summary>
+    internal static void ClipLocal(Tensor[] parameters, double maxNorm) => nn.utils.clip_grad_norm_(parameters.Cast<Parameter>(), maxNorm);
 
     /// <summary>Holds the compute gate (in-process workers take turns) for the duration of a using block.</summary>
     private GateLease Compute() => Hold(_gate);

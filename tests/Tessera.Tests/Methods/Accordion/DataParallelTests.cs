@@ -314,7 +314,7 @@ public sealed class DataParallelTests : IDisposable
     public void ClipLocal_ScalesTheWholeGradientToTheLimitOnlyWhenAbove()
     {
         using var scope = torch.NewDisposeScope();
-        Tensor a = torch.zeros(2, requires_grad: true), b = torch.zeros(1, requires_grad: true);
+        Tensor a = new Parameter(torch.zeros(2)), b = new Parameter(torch.zeros(1));
         (a * torch.tensor(new float[] { 3, 0 })).sum().add((b * 4).sum()).backward();   // gradients (3, 0) and (4): norm 5
 
         DataParallelTrainer.ClipLocal([a, b], 2.5);
